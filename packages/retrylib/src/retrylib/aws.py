@@ -1,0 +1,269 @@
+"""AWS: classify botocore errors, ready policies, one-layer retries, DynamoDB batch writes.
+
+Nothing here imports botocore at import time. Errors are recognised by duck typing: a
+``ClientError`` is anything with a ``response`` mapping holding ``Error.Code``; connection
+errors are recognised by their class names in ``botocore``. Only :func:`single_attempt_config`
+imports botocore, inside the function, because it must build a ``botocore.config.Config``.
+
+The error lists are botocore's standard retry mode ones (``botocore/retries/standard.py``) plus
+the codes of its legacy mode (``botocore/data/_retry.json``) that the standard lists miss.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from retrylib import stop as _stop
+from retrylib import wait as _wait
+from retrylib._batch import BatchWriteResult, UnprocessedItemsError, write_all
+from retrylib.budget import RetryBudget
+from retrylib.policy import RetryPolicy
+
+__all__ = [
+    "NON_RETRYABLE",
+    "THROTTLING",
+    "THROTTLING_ERROR_CODES",
+    "THROTTLING_STATUS_CODES",
+    "TRANSIENT",
+    "TRANSIENT_ERROR_CODES",
+    "TRANSIENT_STATUS_CODES",
+    "BatchWriteResult",
+    "ErrorKind",
+    "UnprocessedItemsError",
+    "batch_write_all",
+    "classify",
+    "control_plane_policy",
+    "dynamodb_policy",
+    "error_code",
+    "is_retryable",
+    "is_throttling",
+    "single_attempt_config",
+]
+
+
+class ErrorKind(enum.Enum):
+    """What kind of failure an error is, and so whether to retry it."""
+
+    THROTTLING = "throttling"
+    TRANSIENT = "transient"
+    NON_RETRYABLE = "non_retryable"
+
+
+THROTTLING = ErrorKind.THROTTLING
+TRANSIENT = ErrorKind.TRANSIENT
+NON_RETRYABLE = ErrorKind.NON_RETRYABLE
+
+#: botocore ``ThrottledRetryableChecker._THROTTLED_ERROR_CODES`` (standard mode).
+THROTTLING_ERROR_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+#: botocore ``ThrottlingStatusCodeChecker`` (429) and the legacy mode's ``limit_exceeded`` (509).
+THROTTLING_STATUS_CODES = frozenset({429, 509})
+#: botocore ``TransientRetryableChecker._TRANSIENT_ERROR_CODES``, plus the legacy mode's DynamoDB
+#: ``ReplicatedWriteConflictException`` and the STS special case ``IDPCommunicationError``.
+TRANSIENT_ERROR_CODES = frozenset(
+    {
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "PriorRequestNotComplete",
+        "ReplicatedWriteConflictException",
+        "IDPCommunicationError",
+    }
+)
+#: botocore ``TransientRetryableChecker._TRANSIENT_STATUS_CODES``.
+TRANSIENT_STATUS_CODES = frozenset({500, 502, 503, 504})
+#: botocore's transient exception classes (``ConnectionError``, ``HTTPClientError``) cover
+#: connection failures, endpoint errors, SSL errors and read/connect timeouts.
+_BOTOCORE_TRANSIENT_CLASSES = frozenset({"ConnectionError", "HTTPClientError"})
+
+
+def _response(error: BaseException) -> Mapping[str, Any] | None:
+    response = getattr(error, "response", None)
+    return response if isinstance(response, Mapping) else None
+
+
+def error_code(error: BaseException) -> str | None:
+    """The ``Error.Code`` of a botocore ``ClientError`` (duck-typed), else ``None``."""
+    response = _response(error)
+    if response is None:
+        return None
+    code = (response.get("Error") or {}).get("Code")
+    return str(code) if code is not None else None
+
+
+def _status(error: BaseException) -> int | None:
+    response = _response(error)
+    if response is None:
+        return None
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    return status if isinstance(status, int) else None
+
+
+def classify(error: BaseException) -> ErrorKind:
+    """Classify an error the way botocore's standard retry mode does.
+
+    Throttling error codes first (so ``PriorRequestNotComplete`` is throttling, as in botocore),
+    then transient codes and 500/502/503/504, then 429/509 as throttling; botocore connection
+    and timeout errors and Python's own :class:`ConnectionError` and :class:`TimeoutError` are
+    transient. Everything else (``ConditionalCheckFailedException``, ``ValidationException``,
+    ``AccessDeniedException``, ``ResourceNotFoundException``, ...) is not retryable. Errors
+    that botocore would retry only because an operation's model marks them retryable are not
+    known here: pass your own ``retry_on`` for those.
+    """
+    code = error_code(error)
+    status = _status(error)
+    if code in THROTTLING_ERROR_CODES:
+        return THROTTLING
+    if code in TRANSIENT_ERROR_CODES or status in TRANSIENT_STATUS_CODES:
+        return TRANSIENT
+    if status in THROTTLING_STATUS_CODES:
+        return THROTTLING
+    return TRANSIENT if _is_connection_error(error) else NON_RETRYABLE
+
+
+def _is_connection_error(error: BaseException) -> bool:
+    if isinstance(error, ConnectionError | TimeoutError):
+        return True
+    return any(
+        cls.__module__.startswith("botocore") and cls.__name__ in _BOTOCORE_TRANSIENT_CLASSES
+        for cls in type(error).__mro__
+    )
+
+
+def is_retryable(error: BaseException) -> bool:
+    """True for throttling and transient errors: the ``retry_on`` of the ready policies."""
+    return classify(error) is not NON_RETRYABLE
+
+
+def is_throttling(error: BaseException) -> bool:
+    """True when the service said to slow down."""
+    return classify(error) is THROTTLING
+
+
+def _stop_with(
+    max_attempts: int, deadline: float | Callable[[], float] | None, max_elapsed: float | None
+) -> _stop.Stop:
+    condition = _stop.after_attempts(max_attempts)
+    if max_elapsed is not None:
+        condition = condition | _stop.after_delay(max_elapsed)
+    if deadline is not None:
+        condition = condition | _stop.before_deadline(deadline)
+    return condition
+
+
+def dynamodb_policy(
+    *,
+    deadline: float | Callable[[], float] | None = None,
+    max_attempts: int = 5,
+    base: float = 0.025,
+    cap: float = 5.0,
+    budget: RetryBudget | None = None,
+    **settings: Any,
+) -> RetryPolicy:
+    """A policy for DynamoDB data-plane calls (GetItem, PutItem, Query, BatchWriteItem...).
+
+    Retries throttling and transient errors only, at most ``max_attempts`` attempts, waiting
+    :func:`retrylib.wait.default` from ``base`` 25 ms (botocore's DynamoDB base) up to ``cap``
+    5 s. Give ``deadline`` (see :func:`retrylib.stop.before_deadline`) inside Lambda. Other
+    keyword arguments go to :class:`~retrylib.RetryPolicy` (``on_retry``, ``clock``...).
+    """
+    return RetryPolicy(
+        wait=_wait.default(base, cap),
+        stop=_stop_with(max_attempts, deadline, None),
+        retry_on=is_retryable,
+        budget=budget,
+        **settings,
+    )
+
+
+def control_plane_policy(
+    *,
+    deadline: float | Callable[[], float] | None = None,
+    max_attempts: int = 10,
+    max_elapsed: float | None = 300.0,
+    base: float = 1.0,
+    cap: float = 20.0,
+    budget: RetryBudget | None = None,
+    **settings: Any,
+) -> RetryPolicy:
+    """A policy for slow control-plane calls (CloudFormation, Lambda, IAM, API Gateway APIs).
+
+    Their rate limits are low and throttling is the common failure, so waits start at ``base``
+    1 s (botocore's throttling base) and grow to ``cap`` 20 s (botocore's maximum backoff), for
+    at most ``max_attempts`` attempts and ``max_elapsed`` seconds.
+    """
+    return RetryPolicy(
+        wait=_wait.default(base, cap),
+        stop=_stop_with(max_attempts, deadline, max_elapsed),
+        retry_on=is_retryable,
+        budget=budget,
+        **settings,
+    )
+
+
+def single_attempt_config(
+    connect_timeout: float = 2.0, read_timeout: float = 5.0, **config: Any
+) -> Any:
+    """A ``botocore.config.Config`` whose SDK retries are reduced to one attempt.
+
+    Use it for every client whose calls go through a retrylib policy, so retries happen at
+    exactly one layer (botocore's default would multiply them: 3 SDK attempts times the
+    policy's attempts). The timeouts default to values that fit inside a Lambda behind API
+    Gateway; botocore's own defaults are 60 s each. Extra keyword arguments go to ``Config``.
+    """
+    # Imported here, not at the top: retrylib must import without botocore installed.
+    from botocore.config import Config  # noqa: PLC0415
+
+    return Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        **config,
+    )
+
+
+def batch_write_all(
+    client: Any,
+    table_name_or_request_items: str | Mapping[str, Sequence[Mapping[str, Any]]],
+    items: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    policy: RetryPolicy | None = None,
+) -> BatchWriteResult:
+    """Write everything with DynamoDB ``BatchWriteItem``, retrying only what was not processed.
+
+    Call it with a table name and ``items`` (plain items become ``PutRequest``s; ``{"PutRequest":
+    ...}`` and ``{"DeleteRequest": ...}`` pass as they are), or with a ``RequestItems`` mapping.
+    Requests go in chunks of 25 (the API's limit). After each call, only the returned
+    ``UnprocessedItems`` are sent again, after the policy's wait, until the policy stops;
+    throttling and transient errors of the call itself are retried the same way. ``policy``
+    defaults to :func:`dynamodb_policy`; a shared budget pays for these retries too.
+
+    Returns a :class:`BatchWriteResult`: ``unprocessed`` holds, as a ``RequestItems`` mapping
+    ready to send again, everything that could not be written. When the policy's deadline
+    stops it, the remaining chunks are not tried and are reported as unprocessed as well, with
+    ``deadline_exceeded`` set. A non-retryable error (a malformed request, access denied)
+    propagates.
+    """
+    return write_all(
+        client,
+        table_name_or_request_items,
+        items,
+        dynamodb_policy() if policy is None else policy,
+    )
