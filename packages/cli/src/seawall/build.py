@@ -1,0 +1,129 @@
+"""The Lambda artifact: one zip with the handler and its runtime dependencies, reproducibly.
+
+pip resolves and installs the handler and retrylib (and whatever else the handler declares) into a
+scratch directory; the zip is then written with sorted entries, a fixed timestamp and fixed modes,
+so the same sources give the same bytes and Terraform sees no change. boto3 and botocore are left
+out: the Lambda runtime provides them, and bundling them would pin a stale SDK and triple the size.
+
+Artifacts live in a content-addressed store (`<store>/<sha256 hex>.zip`): the local runtime finds
+the code the emulator says is deployed (`CodeSha256`) by its hash, never by "the latest build".
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from seawall.errors import SeawallError
+from seawall.fsutil import atomic_write_bytes
+
+# The packages that make up the function, relative to the project root.
+FUNCTION_PACKAGES = ("packages/handler", "packages/retrylib")
+# Provided by the Lambda Python runtime; never shipped in the zip.
+RUNTIME_PROVIDED = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "python_dateutil", "urllib3", "six"}
+)
+# Install metadata that names this machine or this install, not the code.
+_INSTALL_RECORDS = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+_FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can express
+_FILE_MODE = 0o100644
+
+
+class BuildError(SeawallError):
+    """The artifact could not be built."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: Path
+    sha256_hex: str
+    size: int
+
+    @property
+    def sha256_base64(self) -> str:
+        """The form Lambda reports as CodeSha256 and Terraform's source_code_hash expects."""
+        return hex_to_code_sha256(self.sha256_hex)
+
+
+def hex_to_code_sha256(sha256_hex: str) -> str:
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")
+
+
+def code_sha256_to_hex(code_sha256: str) -> str:
+    return base64.b64decode(code_sha256).hex()
+
+
+def artifact_path(store: Path, code_sha256: str) -> Path:
+    """Where the artifact whose Lambda CodeSha256 is `code_sha256` lives in `store`."""
+    return store / f"{code_sha256_to_hex(code_sha256)}.zip"
+
+
+def build_artifact(project_root: Path, store: Path) -> Artifact:
+    """Build the function zip from the project's packages into the content-addressed `store`."""
+    with tempfile.TemporaryDirectory(prefix="seawall-build-") as scratch:
+        target = Path(scratch) / "site"
+        _pip_install(project_root, target)
+        data = zip_directory(target)
+    digest = hashlib.sha256(data).hexdigest()
+    path = store / f"{digest}.zip"
+    if not path.exists():
+        atomic_write_bytes(path, data)
+    return Artifact(path=path, sha256_hex=digest, size=len(data))
+
+
+def zip_directory(root: Path) -> bytes:
+    """A reproducible zip of the files under `root` (sorted, fixed time and mode, no caches)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in sorted(_shipped_files(root), key=lambda p: p.relative_to(root).as_posix()):
+            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=_FIXED_TIMESTAMP)
+            info.external_attr = _FILE_MODE << 16
+            info.create_system = 3  # unix, so the mode bits mean what they say everywhere
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes(), compresslevel=9)
+    return buffer.getvalue()
+
+
+def _shipped_files(root: Path) -> list[Path]:
+    files = []
+    for path in root.rglob("*"):
+        parts = path.relative_to(root).parts
+        if not path.is_file() or "__pycache__" in parts or path.suffix in (".pyc", ".pyo"):
+            continue
+        if parts[0] == "bin":  # console scripts: meaningless inside a function
+            continue
+        if parts[0].split("-")[0].removesuffix(".py") in RUNTIME_PROVIDED:
+            continue
+        if parts[0].endswith(".dist-info") and parts[-1] in _INSTALL_RECORDS:
+            continue
+        files.append(path)
+    return files
+
+
+def _pip_install(project_root: Path, target: Path) -> None:
+    sources = [project_root / package for package in FUNCTION_PACKAGES]
+    missing = [str(source) for source in sources if not (source / "pyproject.toml").is_file()]
+    if missing:
+        raise BuildError(
+            f"cannot build the function: no package at {', '.join(missing)}",
+            hint="run seawall from a seawall checkout (or pass --project-dir)",
+        )
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-compile", "--no-warn-script-location", "--target", str(target),
+        *map(str, sources),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise BuildError(
+            f"pip could not install the function's packages (exit {result.returncode}):\n"
+            + (result.stderr or result.stdout).strip()[-3000:],
+            hint="check packages/handler/pyproject.toml's dependencies",
+        )

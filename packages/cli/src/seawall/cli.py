@@ -1,0 +1,72 @@
+"""The `seawall` command: `main(argv) -> exit code`; one module per subcommand in `commands/`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from seawall import __version__
+from seawall.commands import build, outputs, up, validate
+from seawall.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USAGE, SeawallError
+from seawall.tfconfig import MIRROR_ENV, mirror_from_env
+
+COMMANDS = (up, outputs, build, validate)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="seawall",
+        description="Deploy, verify and break a serverless API, on AWS or on a local emulator.",
+    )
+    root.add_argument("--version", action="version", version=f"seawall {__version__}")
+    root.add_argument(
+        "--project-dir",
+        type=Path,
+        default=None,
+        help="the seawall checkout to work on (default: the one containing the current directory)",
+    )
+    root.add_argument(
+        "--tf-mirror",
+        default=mirror_from_env(),
+        help=f"a filesystem mirror of Terraform providers, for machines without registry access "
+        f"(default: ${MIRROR_ENV}; without one, Terraform's own settings apply)",
+    )
+    subcommands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subcommands)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse exits 2 on bad usage and 0 for --help/--version
+        return int(exit_.code or 0)
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("seawall: interrupted; everything started was stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SeawallError as error:
+        print(f"seawall: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception:
+        log = _write_crash_log(traceback.format_exc())
+        print(f"seawall: unexpected error (a bug); the traceback is in {log}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+def _write_crash_log(text: str) -> Path:
+    directory = Path(tempfile.gettempdir()) / "seawall"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    path.write_text(text)
+    return path
+
+
+__all__ = ["EXIT_USAGE", "main"]

@@ -1,0 +1,295 @@
+"""The local AWS emulator: moto in server mode, as a child process on loopback.
+
+`Emulator` starts `python -m moto.server` on 127.0.0.1 and a free port, waits until it answers,
+and always stops it: on normal exit, on an exception, on Ctrl-C, and (on Linux) even when this
+process is killed outright, through the parent-death signal. Only processes that talk to the
+emulator get its fake credentials: `client_env()` returns them for a child's environment and
+`client()` builds boto3 clients with them, so this process's own environment is never changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import ipaddress
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from seawall.errors import PrerequisiteError, SeawallError
+
+DEFAULT_REGION = "us-west-2"
+# moto accepts any credentials; these make it obvious in a log that nothing real was used.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+# Variables that would make an AWS SDK pick real credentials or another endpoint instead.
+_CREDENTIAL_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+
+
+class EmulatorError(SeawallError):
+    """The emulator could not be started or stopped answering."""
+
+
+def free_loopback_port(host: str = "127.0.0.1") -> int:
+    """A port that was free a moment ago (the caller retries if it is taken in between)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def require_loopback(host: str) -> None:
+    """Refuse anything but a loopback address: the emulator must never be reachable from outside."""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise EmulatorError(
+        f"refusing to bind the emulator to {host!r}",
+        hint="use a loopback address such as 127.0.0.1",
+    )
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Ask Linux to send SIGTERM to this child when its parent dies, so no server is orphaned."""
+    with contextlib.suppress(Exception):
+        import ctypes  # noqa: PLC0415 - only in the forked child, only on Linux
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def child_process_options() -> dict[str, Any]:
+    """Popen options for helper servers: own session (Ctrl-C is ours to handle, in order)
+    and, on Linux, death with the parent."""
+    options: dict[str, Any] = {"start_new_session": True}
+    if sys.platform.startswith("linux"):
+        options["preexec_fn"] = _die_with_parent
+    return options
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The emulator's endpoint and region, and the fake credentials that go with them."""
+
+    url: str
+    region: str = DEFAULT_REGION
+
+    def client_env(self) -> dict[str, str]:
+        """Environment for a child process that must talk to the emulator and nothing else."""
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            **FAKE_CREDENTIALS,
+        }
+
+    def child_env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """`base` (default: this process's environment) with real credentials removed and the
+        emulator's endpoint and fake credentials added."""
+        env = dict(os.environ if base is None else base)
+        for name in _CREDENTIAL_VARIABLES:
+            env.pop(name, None)
+        env.update(self.client_env())
+        return env
+
+    def client(self, service_name: str, **kwargs: Any) -> Any:
+        """A boto3 client bound to the emulator, whatever this process's environment says."""
+        import boto3  # noqa: PLC0415 - boto3 is slow to import; only clients need it
+
+        session = boto3.session.Session(
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=self.region,
+        )
+        return session.client(service_name, endpoint_url=self.url, **kwargs)
+
+
+class Emulator:
+    """moto in server mode on loopback; use as a context manager or call start()/stop()."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        region: str = DEFAULT_REGION,
+        startup_timeout: float = 30.0,
+        log_path: Path | None = None,
+    ) -> None:
+        require_loopback(host)
+        self.host = host
+        self.region = region
+        self._requested_port = port
+        self._port: int | None = None
+        self._startup_timeout = startup_timeout
+        self._log_path = log_path
+        self._log: IO[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        if self._process is not None:
+            return self
+        _require_moto_server()
+        attempts = 1 if self._requested_port else 3
+        for attempt in range(1, attempts + 1):
+            port = self._requested_port or free_loopback_port(self.host)
+            try:
+                self._spawn(port)
+                self._wait_until_answering()
+                return self
+            except EmulatorError as error:
+                output = self._stop_process()
+                if attempt == attempts or "Address already in use" not in output:
+                    raise EmulatorError(
+                        _with_output(error.message, output), hint=error.hint
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def stop(self) -> None:
+        self._stop_process()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    # -- what clients need -------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        if self._port is None:
+            raise EmulatorError("the emulator is not running", hint="call start() first")
+        return f"http://{self.host}:{self._port}"
+
+    @property
+    def connection(self) -> Connection:
+        """What a client (here or in another process) needs to talk to this emulator."""
+        return Connection(url=self.endpoint, region=self.region)
+
+    def client_env(self) -> dict[str, str]:
+        return self.connection.client_env()
+
+    def child_env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        return self.connection.child_env(base)
+
+    def client(self, service_name: str, **kwargs: Any) -> Any:
+        return self.connection.client(service_name, **kwargs)
+
+    def reset(self) -> None:
+        """Forget every resource (moto's reset API): a clean account without a restart."""
+        request = urllib.request.Request(  # noqa: S310 - our own loopback endpoint
+            f"{self.endpoint}/moto-api/reset", method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback only
+            pass
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _spawn(self, port: int) -> None:
+        self._port = port
+        if self._log_path is not None:
+            self._log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = self._log_path.open("w+b")
+        else:
+            self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _stop_process
+        command = [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(port)]
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=_server_env(),
+            **child_process_options(),
+        )
+
+    def _wait_until_answering(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + self._startup_timeout
+        url = f"{self.endpoint}/moto-api/"
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise EmulatorError(
+                    f"the emulator exited with code {self._process.returncode} while starting",
+                    hint="is moto[server] installed in this environment?",
+                )
+            try:
+                with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.05)
+        raise EmulatorError(
+            f"the emulator did not answer on {self.endpoint} within {self._startup_timeout:.0f} s"
+        )
+
+    def _stop_process(self) -> str:
+        """Stop the server and return what it printed (for error messages)."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        output = ""
+        if self._log is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._log.seek(0)
+                output = self._log.read().decode("utf-8", "replace")
+            self._log.close()
+            self._log = None
+        return output
+
+
+def _server_env() -> dict[str, str]:
+    """The server's own environment: never real credentials, even if this shell has some."""
+    env = {k: v for k, v in os.environ.items() if k not in _CREDENTIAL_VARIABLES}
+    env.pop("AWS_ENDPOINT_URL", None)
+    env.update(FAKE_CREDENTIALS)
+    return env
+
+
+def _with_output(message: str, output: str, lines: int = 20) -> str:
+    tail = "\n".join(output.strip().splitlines()[-lines:])
+    return f"{message}; its last output:\n{tail}" if tail else message
+
+
+def _require_moto_server() -> None:
+    # find_spec, not import: importing moto costs about a second and the child does it anyway.
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
+        raise PrerequisiteError(
+            "the local emulator needs moto in server mode, which is not installed",
+            hint="pip install 'seawall[local]' (or run through nox: python3 -m nox -s up)",
+        )

@@ -1,0 +1,97 @@
+"""The Lambda execution environment's runtime loop, run as a child process per warm instance.
+
+Protocol with the parent (pool.py): invocations arrive on stdin, one JSON object per line; results
+leave on the file descriptor given as argv[2], one JSON object per line. stdout and stderr are the
+function's own log output, as in Lambda. The first result line reports the init phase.
+
+This module must stay importable without seawall's other dependencies: only the standard library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any
+
+
+class LambdaContext:
+    """The subset of the Lambda context object that handlers use."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.aws_request_id: str = request["request_id"]
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.invoked_function_arn: str = request["invoked_function_arn"]
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + request["timeout_ms"] / 1000.0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _error(error: BaseException, error_type: str | None = None) -> dict[str, Any]:
+    return {
+        "errorMessage": str(error),
+        "errorType": error_type or type(error).__name__,
+        "stackTrace": traceback.format_tb(error.__traceback__),
+    }
+
+
+def _load_handler(spec: str) -> Any:
+    module_name, _, function_name = spec.rpartition(".")
+    module = importlib.import_module(module_name)
+    return getattr(module, function_name)
+
+
+def main(argv: list[str]) -> int:
+    code_dir, result_fd = argv[1], int(argv[2])
+    sys.path.insert(0, code_dir)  # the function's code wins over anything installed here
+    os.chdir(code_dir)
+    results = os.fdopen(result_fd, "w", buffering=1, encoding="utf-8")
+
+    started = time.perf_counter()
+    try:
+        handler = _load_handler(os.environ["_HANDLER"])
+    except Exception as error:  # an init failure is reported, as Lambda does, then we exit
+        results.write(
+            json.dumps({"init": False, "error": _error(error, "Runtime.ImportModuleError")}) + "\n"
+        )
+        return 1
+    init_ms = (time.perf_counter() - started) * 1000
+    results.write(json.dumps({"init": True, "init_ms": init_ms}) + "\n")
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        context = LambdaContext(request)
+        began = time.perf_counter()
+        try:
+            answer: dict[str, Any] = {"ok": True, "payload": handler(request["event"], context)}
+        except Exception as error:
+            answer = {"ok": False, "error": _error(error)}
+        except BaseException as error:  # SystemExit and friends end the instance, as in Lambda
+            results.write(
+                json.dumps({"ok": False, "error": _error(error, "Runtime.ExitError")}) + "\n"
+            )
+            return 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        answer["duration_ms"] = (time.perf_counter() - began) * 1000
+        try:
+            encoded = json.dumps(answer)
+        except (TypeError, ValueError) as error:
+            failure = {"ok": False, "error": _error(error, "Runtime.MarshalError")}
+            encoded = json.dumps({**failure, "duration_ms": answer["duration_ms"]})
+        results.write(encoded + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,185 @@
+"""The local API Gateway: turns HTTP requests into proxy events for deployed functions.
+
+What it does per request, in API Gateway's order: match the route (else 403 Missing
+Authentication Token), check the API key when the method requires one (else 403 Forbidden), invoke
+the integration's function within the integration timeout (else 504), and map the result (a
+malformed one is a 502).
+Errors the gateway itself produces use the REST API's gateway responses, so the CORS headers the
+stack configures on them reach browsers here too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from seawall.runtime.events import (
+    HttpRequest,
+    HttpResponse,
+    MalformedLambdaResponse,
+    http_response,
+    proxy_event,
+)
+from seawall.runtime.pool import FunctionPool, Invocation
+from seawall.runtime.restapi import RestApi
+from seawall.runtime.router import match_route
+
+
+@dataclass(frozen=True)
+class GatewayError:
+    response_type: str  # API Gateway's gateway response type
+    status: int
+    message: str
+    error_type: str  # x-amzn-ErrorType
+
+
+MISSING_AUTHENTICATION_TOKEN = GatewayError(
+    "MISSING_AUTHENTICATION_TOKEN",
+    403,
+    "Missing Authentication Token",
+    "MissingAuthenticationTokenException",
+)
+INVALID_API_KEY = GatewayError("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException")
+INTEGRATION_TIMEOUT = GatewayError("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out", "")
+INTEGRATION_FAILURE = GatewayError("INTEGRATION_FAILURE", 500, "Internal server error", "")
+BAD_RESPONSE = GatewayError("DEFAULT_5XX", 502, "Internal server error", "")
+THROTTLED = GatewayError("THROTTLED", 429, "Too Many Requests", "")
+# Which default response a specific type falls back to when the API does not define it.
+_DEFAULTS = {4: "DEFAULT_4XX", 5: "DEFAULT_5XX"}
+
+
+class Gateway:
+    """Serves one REST API stage; `pools` maps function ARNs (as integrations name them)."""
+
+    def __init__(
+        self,
+        api: RestApi,
+        pools: dict[str, FunctionPool],
+        *,
+        account_id: str,
+        access_log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.api = api
+        self.pools = pools
+        self.account_id = account_id
+        self._access_log = access_log
+        self._invokers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="invoke")
+        self._lock = threading.Lock()
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        began = time.perf_counter()
+        response = self._handle(request, request_id)
+        response = HttpResponse(
+            response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body
+        )
+        if self._access_log:
+            self._access_log(
+                json.dumps(
+                    {
+                        "requestId": request_id,
+                        "ip": request.source_ip,
+                        "httpMethod": request.method,
+                        "path": request.path,
+                        "status": response.status,
+                        "responseLength": len(response.body),
+                        "latencyMs": round((time.perf_counter() - began) * 1000, 2),
+                    }
+                )
+            )
+        return response
+
+    def close(self) -> None:
+        self._invokers.shutdown(wait=False, cancel_futures=True)
+
+    def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        match = match_route(self.api.resources, request.method, request.path)
+        if match is None:
+            return self._error(MISSING_AUTHENTICATION_TOKEN, request_id)
+        api_key = _header(request, "x-api-key")
+        if match.method.api_key_required and api_key not in self.api.api_keys:
+            return self._error(INVALID_API_KEY, request_id)
+        integration = match.method.integration
+        pool = self.pools.get(integration.function_arn or "") if integration else None
+        if integration is None or integration.type != "AWS_PROXY" or pool is None:
+            # MOCK and non-Lambda integrations are not served yet (see the runtime's README).
+            return self._error(INTEGRATION_FAILURE, request_id)
+        event = proxy_event(
+            request,
+            resource_path=match.resource.path,
+            path_parameters=match.path_parameters,
+            stage=self.api.stage,
+            api_id=self.api.id,
+            request_id=request_id,
+            account_id=self.account_id,
+            api_key=api_key,
+            stage_variables=self.api.stage_variables,
+        )
+        future = self._invokers.submit(pool.invoke, event)
+        try:
+            invocation: Invocation = future.result(timeout=integration.timeout_ms / 1000)
+        except FutureTimeout:
+            # The function keeps running, as it would on AWS; only the client stops waiting.
+            return self._error(INTEGRATION_TIMEOUT, request_id)
+        if not invocation.ok:
+            if invocation.payload.get("errorType") == "TooManyRequestsException":
+                return self._error(THROTTLED, request_id)
+            return self._error(BAD_RESPONSE, request_id)
+        try:
+            return http_response(invocation.payload)
+        except MalformedLambdaResponse:
+            return self._error(BAD_RESPONSE, request_id)
+
+    def _error(self, error: GatewayError, request_id: str) -> HttpResponse:
+        configured = self.api.gateway_responses.get(
+            error.response_type
+        ) or self.api.gateway_responses.get(_DEFAULTS[error.status // 100])
+        status = error.status
+        headers: list[tuple[str, str]] = [("Content-Type", "application/json")]
+        if error.error_type:
+            headers.append(("x-amzn-ErrorType", error.error_type))
+        body = json.dumps({"message": error.message})
+        if configured is not None:
+            if (
+                configured.status_code
+                and self.api.gateway_responses.get(error.response_type) is configured
+            ):
+                status = configured.status_code
+            headers.extend((name, _literal(value)) for name, value in configured.headers.items())
+            template = configured.templates.get("application/json")
+            if template:
+                body = _render(template, error.message, request_id)
+        return HttpResponse(status, headers, body.encode("utf-8"))
+
+
+def _header(request: HttpRequest, name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in request.headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _literal(value: str) -> str:
+    """Gateway response header values are quoted literals ('*'); other sources are not served."""
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+
+
+_CONTEXT_VARIABLE = re.compile(r"\$\{?context\.([A-Za-z.]+?)\}?(?![A-Za-z.])")
+
+
+def _render(template: str, message: str, request_id: str) -> str:
+    """Substitute the few $context variables gateway response templates use."""
+    values = {
+        "error.messageString": json.dumps(message),
+        "error.message": message,
+        "requestId": request_id,
+    }
+    return _CONTEXT_VARIABLE.sub(lambda m: values.get(m.group(1), ""), template)

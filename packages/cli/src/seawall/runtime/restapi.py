@@ -1,0 +1,146 @@
+"""A REST API as the emulator describes it: routes, integrations, API keys, gateway responses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function arn}/invocations
+_LAMBDA_URI = re.compile(
+    r"^arn:[^:]+:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<arn>.+)/invocations$"
+)
+DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
+
+
+@dataclass(frozen=True)
+class Integration:
+    type: str  # AWS_PROXY, MOCK, HTTP_PROXY, ...
+    uri: str | None
+    timeout_ms: int
+
+    @property
+    def function_arn(self) -> str | None:
+        match = _LAMBDA_URI.match(self.uri or "")
+        return match.group("arn") if match else None
+
+
+@dataclass(frozen=True)
+class Method:
+    http_method: str
+    api_key_required: bool
+    authorization_type: str
+    integration: Integration | None
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    path: str
+    methods: dict[str, Method]
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return tuple(part for part in self.path.split("/") if part)
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    status_code: int | None
+    headers: dict[str, str]
+    templates: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RestApi:
+    id: str
+    name: str
+    stage: str
+    resources: tuple[Resource, ...]
+    api_keys: frozenset[str]
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
+    stage_variables: dict[str, str] = field(default_factory=dict)
+
+
+def load_rest_api(apigateway: Any, api_id: str, stage: str) -> RestApi:
+    """Read the REST API `api_id` and its stage `stage` from API Gateway (the emulator)."""
+    api = apigateway.get_rest_api(restApiId=api_id)
+    stage_info = apigateway.get_stage(restApiId=api_id, stageName=stage)
+    resources = tuple(
+        _resource(apigateway, api_id, item)
+        for item in _paginate(apigateway.get_resources, restApiId=api_id)
+    )
+    return RestApi(
+        id=api_id,
+        name=api.get("name", api_id),
+        stage=stage,
+        resources=resources,
+        api_keys=_stage_api_keys(apigateway, api_id, stage),
+        gateway_responses=_gateway_responses(apigateway, api_id),
+        stage_variables=dict(stage_info.get("variables") or {}),
+    )
+
+
+def _resource(apigateway: Any, api_id: str, item: dict[str, Any]) -> Resource:
+    methods = {}
+    for http_method in item.get("resourceMethods") or {}:
+        method = apigateway.get_method(
+            restApiId=api_id, resourceId=item["id"], httpMethod=http_method
+        )
+        methods[http_method] = Method(
+            http_method=http_method,
+            api_key_required=bool(method.get("apiKeyRequired")),
+            authorization_type=method.get("authorizationType", "NONE"),
+            integration=_integration(method.get("methodIntegration")),
+        )
+    return Resource(id=item["id"], path=item["path"], methods=methods)
+
+
+def _integration(raw: dict[str, Any] | None) -> Integration | None:
+    if not raw:
+        return None
+    timeout = raw.get("timeoutInMillis") or DEFAULT_INTEGRATION_TIMEOUT_MS
+    return Integration(type=raw.get("type", ""), uri=raw.get("uri"), timeout_ms=int(timeout))
+
+
+def _stage_api_keys(apigateway: Any, api_id: str, stage: str) -> frozenset[str]:
+    """Values of the enabled API keys in a usage plan that covers this API's stage."""
+    keys: set[str] = set()
+    for plan in _paginate(apigateway.get_usage_plans):
+        if not any(
+            s.get("apiId") == api_id and s.get("stage") == stage for s in plan.get("apiStages", [])
+        ):
+            continue
+        for plan_key in _paginate(apigateway.get_usage_plan_keys, usagePlanId=plan["id"]):
+            key = apigateway.get_api_key(apiKey=plan_key["id"], includeValue=True)
+            if key.get("enabled", True) and key.get("value"):
+                keys.add(key["value"])
+    return frozenset(keys)
+
+
+def _gateway_responses(apigateway: Any, api_id: str) -> dict[str, GatewayResponse]:
+    responses = {}
+    for item in _paginate(apigateway.get_gateway_responses, restApiId=api_id):
+        headers = {
+            name.removeprefix("gatewayresponse.header."): value
+            for name, value in (item.get("responseParameters") or {}).items()
+            if name.startswith("gatewayresponse.header.")
+        }
+        status = item.get("statusCode")
+        responses[item["responseType"]] = GatewayResponse(
+            status_code=int(status) if status else None,
+            headers=headers,
+            templates=dict(item.get("responseTemplates") or {}),
+        )
+    return responses
+
+
+def _paginate(operation: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    position = None
+    while True:
+        page = operation(**kwargs, **({"position": position} if position else {}))
+        items.extend(page.get("items", []))
+        position = page.get("position")
+        if not position:
+            return items

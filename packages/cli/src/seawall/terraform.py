@@ -1,0 +1,247 @@
+"""The one place that runs terraform.
+
+python-terraform builds the argument vectors (flags, `-var` maps written to temporary var files).
+We run the process ourselves because python-terraform 0.10.1 can only pass this process's whole
+environment (we must add the emulator's endpoint and fake credentials for terraform alone), cannot
+stream output while a long apply runs, and its `destroy()` passes `-force`, which Terraform >= 0.15
+rejects.
+
+Errors show the command, the exit code and terraform's own output. `plan()` keeps Terraform's
+`-detailed-exitcode` meaning intact: 0 no changes, 2 changes present, and 1 is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_terraform import IsFlagged
+from python_terraform import Terraform as _ArgvBuilder
+
+from seawall.emulator import child_process_options
+from seawall.errors import PrerequisiteError, SeawallError
+
+MINIMUM_VERSION = (1, 6)
+PLAN_NO_CHANGES = 0
+PLAN_CHANGES = 2
+# How long terraform gets to save its state after an interrupt before it is killed.
+INTERRUPT_GRACE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class TerraformRun:
+    argv: tuple[str, ...]
+    returncode: int
+    output: str
+
+    @property
+    def command(self) -> str:
+        return " ".join(self.argv)
+
+
+class TerraformError(SeawallError):
+    """terraform exited with an error; carries the command, its exit code and its output."""
+
+    def __init__(self, run: TerraformRun, *, hint: str | None = None) -> None:
+        tail = "\n".join(run.output.rstrip().splitlines()[-40:])
+        super().__init__(
+            f"`{run.command}` failed with exit code {run.returncode}:\n{tail}", hint=hint
+        )
+        self.run = run
+
+
+def find_terraform(binary: str | None = None) -> str:
+    """The terraform binary to use, checked to be at least MINIMUM_VERSION."""
+    path = shutil.which(binary or "terraform")
+    if path is None:
+        raise PrerequisiteError(
+            "terraform not found on PATH",
+            hint="install Terraform >= {}.{} (https://developer.hashicorp.com/terraform/install)".format(
+                *MINIMUM_VERSION
+            ),
+        )
+    raw = subprocess.run(  # noqa: S603 - the resolved terraform binary
+        [path, "version", "-json"], capture_output=True, text=True, check=False
+    ).stdout
+    try:
+        version = json.loads(raw)["terraform_version"]
+    except (ValueError, KeyError):
+        version = ""
+    numbers = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+    if len(numbers) < 2 or numbers < MINIMUM_VERSION:
+        raise PrerequisiteError(
+            f"terraform at {path} is version {version or 'unknown'}",
+            hint="install Terraform >= {}.{}".format(*MINIMUM_VERSION),
+        )
+    return path
+
+
+class Terraform:
+    """terraform for one root module, with its own data dir and environment."""
+
+    def __init__(
+        self,
+        module_dir: Path,
+        *,
+        data_dir: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        binary: str | None = None,
+        log_path: Path | None = None,
+        on_line: Callable[[str], None] | None = None,
+    ) -> None:
+        self.module_dir = module_dir
+        self.data_dir = data_dir
+        self.binary = find_terraform(binary)
+        self.log_path = log_path
+        self.on_line = on_line
+        self._env = dict(os.environ if env is None else env)
+        self._env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0"})
+        if data_dir is not None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            self._env["TF_DATA_DIR"] = str(data_dir)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def init(
+        self, *, backend: bool = True, backend_config: Mapping[str, str] | None = None
+    ) -> TerraformRun:
+        options: dict[str, object] = {"backend": backend, "upgrade": False}
+        if backend and backend_config:
+            options["backend_config"] = dict(backend_config)
+            options["reconfigure"] = IsFlagged
+        return self._run("init", **options)
+
+    def validate(self) -> TerraformRun:
+        return self._run("validate")
+
+    def plan(
+        self,
+        *,
+        var_files: Iterable[Path] = (),
+        variables: Mapping[str, str] | None = None,
+        out: Path | None = None,
+        destroy: bool = False,
+    ) -> TerraformRun:
+        """Plan with -detailed-exitcode: returncode 0 = no changes, 2 = changes; 1 raises."""
+        options = self._var_options(var_files, variables)
+        options["detailed_exitcode"] = IsFlagged
+        if out is not None:
+            options["out"] = str(out)
+        if destroy:
+            options["destroy"] = IsFlagged
+        return self._run("plan", accept=(PLAN_NO_CHANGES, PLAN_CHANGES), **options)
+
+    def apply(
+        self,
+        *,
+        plan_file: Path | None = None,
+        var_files: Iterable[Path] = (),
+        variables: Mapping[str, str] | None = None,
+    ) -> TerraformRun:
+        if plan_file is not None:  # a saved plan carries its own variables
+            return self._run("apply", str(plan_file), auto_approve=IsFlagged)
+        options = self._var_options(var_files, variables)
+        return self._run("apply", auto_approve=IsFlagged, **options)
+
+    def destroy(
+        self, *, var_files: Iterable[Path] = (), variables: Mapping[str, str] | None = None
+    ) -> TerraformRun:
+        options = self._var_options(var_files, variables)
+        return self._run("destroy", auto_approve=IsFlagged, **options)
+
+    def outputs(self) -> dict[str, object]:
+        """`terraform output -json`, as {name: value} (sensitive values included)."""
+        run = self._run("output", json=IsFlagged, quiet=True)
+        return {name: entry["value"] for name, entry in json.loads(run.output or "{}").items()}
+
+    def fmt_check(self, *, recursive: bool = True) -> TerraformRun:
+        return self._run("fmt", check=IsFlagged, recursive=recursive or None, diff=IsFlagged)
+
+    # -- the process -------------------------------------------------------------------------
+
+    @staticmethod
+    def _var_options(
+        var_files: Iterable[Path], variables: Mapping[str, str] | None
+    ) -> dict[str, object]:
+        options: dict[str, object] = {}
+        files = [str(path) for path in var_files]
+        if files:
+            options["var_file"] = files
+        if variables:
+            # A dict becomes one temporary -var-file: values stay out of the process list.
+            options["var"] = dict(variables)
+        return options
+
+    def _run(
+        self,
+        command: str,
+        *args: str,
+        accept: tuple[int, ...] = (0,),
+        quiet: bool = False,
+        **options: object,
+    ) -> TerraformRun:
+        builder = _ArgvBuilder(working_dir=str(self.module_dir), terraform_bin_path=self.binary)
+        option_values = {"no_color": IsFlagged, "input": False, **options}
+        if command in ("output", "fmt", "validate"):
+            option_values.pop("input")
+        try:
+            argv = tuple(builder.generate_cmd_string(command, *args, **option_values))
+            run = self._execute(argv, quiet=quiet)
+        finally:
+            builder.temp_var_files.clean_up()
+        if run.returncode not in accept:
+            raise TerraformError(run)
+        return run
+
+    def _execute(self, argv: tuple[str, ...], *, quiet: bool) -> TerraformRun:
+        lines: list[str] = []
+        log = self.log_path.open("a", encoding="utf-8") if self.log_path else None
+        try:
+            if log:
+                log.write(f"$ {' '.join(argv)}\n")
+            process = subprocess.Popen(  # noqa: S603 - terraform, with arguments we built
+                argv,
+                cwd=self.module_dir,
+                env=self._env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+                **child_process_options(),
+            )
+            try:
+                assert process.stdout is not None
+                for line in process.stdout:
+                    lines.append(line)
+                    if log:
+                        log.write(line)
+                    if self.on_line and not quiet:
+                        self.on_line(line.rstrip("\n"))
+                returncode = process.wait()
+            except KeyboardInterrupt:
+                _interrupt(process)
+                raise
+        finally:
+            if log:
+                log.close()
+        return TerraformRun(argv=argv, returncode=returncode, output="".join(lines))
+
+
+def _interrupt(process: subprocess.Popen[str]) -> None:
+    """Stop terraform the way Ctrl-C would: SIGINT first, so it saves state and releases locks."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=INTERRUPT_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
