@@ -1,0 +1,152 @@
+"""AWS calls: botocore clients with SDK retries off, every call through a retrylib policy.
+
+Retries happen at exactly one layer: the clients get `retrylib.aws.single_attempt_config` (one SDK
+attempt, tight timeouts), and `Calls.call` runs each request through `retrylib.aws.dynamodb_policy`
+with the invocation's deadline and a retry budget shared by the whole process.
+
+botocore, not boto3: the Lambda runtime ships both, botocore alone is what the calls need, and
+skipping boto3's resource layer is a large part of the cold-start budget (see the README).
+Endpoints are never hard-coded: botocore honours `AWS_ENDPOINT_URL` (the local emulator).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.session
+
+import retrylib
+import retrylib.aws
+from seawall_handler.errors import Unavailable
+
+# A request's share of the deadline: no attempt starts unless a whole attempt (connect plus read
+# timeout) still fits before the deadline, so a slow dependency can never run the function into
+# its own timeout (API Gateway would answer 504) - the handler answers 503 first.
+API_TIMEOUTS = (0.5, 1.0)  # DynamoDB answers in milliseconds; a second is already an outage
+WORKER_TIMEOUTS = (1.0, 3.0)  # BatchWriteItem of 25 large items may take longer
+
+
+@dataclass(slots=True)
+class CallStats:
+    """What one invocation's AWS calls went through, for its log line and metrics."""
+
+    calls: int = 0
+    retries: int = 0
+    throttles: int = 0
+    deadline_hits: int = 0
+
+    def on_retry(self, *, attempt: int, delay: float, error: BaseException, elapsed: float) -> None:
+        self.retries += 1
+        if retrylib.aws.is_throttling(error):
+            self.throttles += 1
+
+    def on_giveup(
+        self, *, attempt: int, delay: float, error: BaseException, elapsed: float
+    ) -> None:
+        if retrylib.aws.is_throttling(error):
+            self.throttles += 1
+
+
+class Clients:
+    """The process's botocore session and clients, created on first use and then reused.
+
+    One retry budget per process (per dependency): retries of all invocations that this warm
+    instance serves draw from it, so a throttled table is not hammered by retry storms.
+    `register` lets fault injection hook into every client's events (see faults.py).
+    """
+
+    def __init__(self, timeouts: tuple[float, float]) -> None:
+        self._timeouts = timeouts
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self._session: Any = None
+        self.budget = retrylib.RetryBudget()
+        self.event_hooks: list[tuple[str, Callable[..., Any]]] = []
+
+    @property
+    def attempt_timeout(self) -> float:
+        return self._timeouts[0] + self._timeouts[1]
+
+    def client(self, service: str) -> Any:
+        client = self._clients.get(service)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(service)
+                if client is None:
+                    client = self._create(service)
+                    self._clients[service] = client
+        return client
+
+    def _create(self, service: str) -> Any:
+        if self._session is None:
+            self._session = botocore.session.get_session()
+        connect, read = self._timeouts
+        config = retrylib.aws.single_attempt_config(connect_timeout=connect, read_timeout=read)
+        client = self._session.create_client(service, config=config)
+        for event, hook in self.event_hooks:
+            client.meta.events.register_first(event, hook)
+        return client
+
+
+@dataclass(slots=True)
+class Calls:
+    """AWS calls for one invocation: its deadline, the shared budget, and its stats."""
+
+    clients: Clients
+    seconds_left: Callable[[], float]  # until the deadline (margin already taken off)
+    stats: CallStats = field(default_factory=CallStats)
+    sleep: Callable[[float], object] | None = None
+    _policy: Any = None
+
+    def policy(self) -> Any:
+        if self._policy is None:
+            attempt = self.clients.attempt_timeout
+            settings: dict[str, Any] = {}
+            if self.sleep is not None:
+                settings["sleep"] = self.sleep
+            self._policy = retrylib.aws.dynamodb_policy(
+                deadline=lambda: self.seconds_left() - attempt,
+                budget=self.clients.budget,
+                on_retry=self.stats.on_retry,
+                on_giveup=self.stats.on_giveup,
+                max_attempts=5,
+                **settings,
+            )
+        return self._policy
+
+    def check_time(self) -> None:
+        """Refuse to start an attempt that might not finish before the deadline."""
+        if self.seconds_left() < self.clients.attempt_timeout:
+            self.stats.deadline_hits += 1
+            raise Unavailable("not enough time left to complete the request", deadline=True)
+
+    def call(self, service: str, operation: str, /, **params: Any) -> Any:
+        """`client.<operation>(**params)` with retries; `Unavailable` when it cannot be done."""
+        self.check_time()
+        method = getattr(self.clients.client(service), operation)
+        self.stats.calls += 1
+        try:
+            return self.policy().call(method, **params)
+        except retrylib.DeadlineExceeded as exc:
+            self.stats.deadline_hits += 1
+            raise Unavailable(
+                f"{service} did not answer in time", exc.retry_after, deadline=True
+            ) from exc
+        except Exception as exc:
+            if retrylib.aws.is_retryable(exc):
+                raise Unavailable(f"{service} is unavailable or throttling requests") from exc
+            raise
+
+    def batch_write(self, table: str, items: list[dict[str, Any]]) -> Any:
+        """Put `items` with BatchWriteItem, retrying only UnprocessedItems (retrylib)."""
+        self.check_time()
+        client = self.clients.client("dynamodb")
+        self.stats.calls += 1
+        return retrylib.aws.batch_write_all(client, table, items, policy=self.policy())
+
+
+def error_code(error: BaseException) -> str | None:
+    return retrylib.aws.error_code(error)

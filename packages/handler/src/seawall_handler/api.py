@@ -1,0 +1,180 @@
+"""The API function: `seawall_handler.api.handler`, the adapter between API Gateway and the domain.
+
+It reads the event, calls the domain with plain values, and shapes the response; errors become
+problem documents in `problems.py`, CORS comes from `retrylib.cors`, and each invocation writes
+one log line with its metrics.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from seawall_handler import problems, routes
+from seawall_handler._aws import API_TIMEOUTS, Calls, Clients
+from seawall_handler.config import Settings
+from seawall_handler.cors import cors_policy
+from seawall_handler.cursor import CursorKeys
+from seawall_handler.endpoints import Endpoints
+from seawall_handler.errors import MethodNotAllowed, NotFound, SeawallError, Unavailable
+from seawall_handler.faults import Faults
+from seawall_handler.http import Request, Response, request_from_event
+from seawall_handler.observability import Log
+
+#: Time kept back from the function's remaining time: enough to answer 503 and log, so the
+#: client hears from us before Lambda's timeout (and API Gateway's 29 s one) strikes.
+SAFETY_MARGIN = 0.5
+#: Without a Lambda context (a bare call in a test or a script), assume this much time.
+DEFAULT_BUDGET = 10.0
+
+
+class Api:
+    """One per process: settings, clients, CORS policy and fault plan, reused by invocations."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clients: Clients | None = None,
+        log: Log | None = None,
+        clock: Callable[[], float] = time.time,
+        perf: Callable[[], float] = time.perf_counter,
+        sleep: Callable[[float], object] = time.sleep,
+        faults: Faults | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clients = clients or Clients(API_TIMEOUTS)
+        self.log = log or Log(settings.log_level)
+        self.clock = clock
+        self.perf = perf
+        self.sleep = sleep
+        self.cors = cors_policy(settings.cors_allow_origins, self.log)
+        self.faults = faults or Faults.from_settings(settings, self.log)
+        self.faults.install(self.clients)
+        self.cursor_keys = CursorKeys()
+        self._cold = True
+
+    def handle(self, event: object, context: object) -> dict[str, Any]:
+        started = self.perf()
+        cold, self._cold = self._cold, False
+        request = request_from_event(event)
+        request_id = str(getattr(context, "aws_request_id", "") or request.request_id)
+        calls = Calls(self.clients, _seconds_left(context, started, self.perf), sleep=self.sleep)
+        found = routes.match(request.path)
+        fault = self.faults.pick()
+        crashed = False
+        try:
+            response = fault.before(calls.seconds_left, self.sleep) if fault else None
+            if response is None:
+                response = self._dispatch(request, found, calls, request_id)
+        except SeawallError as error:
+            response = problems.from_error(error, request_id)
+        except Exception as error:
+            if fault and fault.raised(error):
+                self._log(request, found, calls, None, started, cold=cold,
+                          request_id=request_id, fault=fault.mode)  # fmt: skip
+                raise
+            crashed = True
+            self.log.line("ERROR", "unhandled error", request_id=request_id,
+                          error=type(error).__name__, traceback=traceback.format_exc())  # fmt: skip
+            response = problems.internal_error(request_id)
+        finally:
+            if fault:
+                fault.after()
+        if response.status == 503 and isinstance(response.body, dict):
+            response.headers.setdefault("Retry-After", "1")
+        origin = request.header("origin")
+        if not (request.method == "OPTIONS" and "Access-Control-Allow-Origin" in response.headers):
+            response.headers.update(self.cors.response_headers(origin))
+        response.headers["X-Request-Id"] = request_id
+        self._log(request, found, calls, response, started, cold=cold, request_id=request_id,
+                  fault=fault.mode if fault else None, crashed=crashed)  # fmt: skip
+        return response.to_proxy_result()
+
+    def _dispatch(
+        self, request: Request, found: routes.Match | None, calls: Calls, request_id: str
+    ) -> Response:
+        if found is None:
+            raise NotFound("no such resource")
+        if request.method == "OPTIONS":
+            return self._options(request, found)
+        if request.method not in found.route.methods:
+            raise MethodNotAllowed(
+                f"{request.method or 'the method'} is not allowed on {found.route.template}",
+                found.allow,
+            )
+        if found.route.name == "health":
+            return Response(200, {"status": "ok"})
+        endpoints = Endpoints(self.settings, calls, self.clock, request_id, self.cursor_keys)
+        return endpoints.handle(found.route.name, request, found.params)
+
+    def _options(self, request: Request, found: routes.Match) -> Response:
+        """A CORS preflight if it is one (API Gateway passes OPTIONS through), else `Allow`."""
+        if request.header("access-control-request-method") is None:
+            return Response(204, headers={"Allow": ", ".join(found.allow)})
+        headers = self.cors.preflight(
+            request.header("origin"),
+            request.header("access-control-request-method"),
+            request.header("access-control-request-headers"),
+        )
+        if headers is None:
+            from seawall_handler.errors import CorsRefused  # noqa: PLC0415 - rare path
+
+            raise CorsRefused("this origin, method or header is not allowed by the CORS policy")
+        return Response(204, headers={**headers, "Allow": ", ".join(found.allow)})
+
+    def _log(
+        self, request: Request, found: routes.Match | None, calls: Calls,
+        response: Response | None, started: float, *, cold: bool, request_id: str,
+        fault: str | None, crashed: bool = False,
+    ) -> None:  # fmt: skip
+        status = response.status if response is not None else 0
+        replayed = response is not None and "Idempotent-Replayed" in response.headers
+        error_level = crashed or status >= 500 or response is None
+        self.log.metrics(
+            "ERROR" if error_level else "INFO",
+            "request",
+            {"Environment": self.settings.environment, "Function": "api"},
+            {
+                "Latency": ((self.perf() - started) * 1000, "Milliseconds"),
+                "Retries": (calls.stats.retries, "Count"),
+                "Throttles": (calls.stats.throttles, "Count"),
+                "DeadlineHits": (calls.stats.deadline_hits, "Count"),
+                "IdempotentReplays": (1 if replayed else 0, "Count"),
+                "ServerErrors": (1 if error_level else 0, "Count"),
+            },
+            request_id=request_id,
+            apigw_request_id=request.request_id,
+            method=request.method[:10],
+            route=found.route.template if found else "unmatched",
+            status=status,
+            cold_start=cold,
+            aws_calls=calls.stats.calls,
+            fault=fault,
+        )
+
+
+def _seconds_left(
+    context: object, started: float, perf: Callable[[], float]
+) -> Callable[[], float]:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        return lambda: remaining() / 1000 - SAFETY_MARGIN
+    return lambda: DEFAULT_BUDGET - (perf() - started) - SAFETY_MARGIN
+
+
+@functools.cache
+def _api() -> Api:
+    return Api(Settings.from_env(os.environ))
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Lambda entry point for API Gateway REST proxy events."""
+    return _api().handle(event, context)
+
+
+__all__ = ["Api", "Unavailable", "handler"]

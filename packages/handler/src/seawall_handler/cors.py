@@ -1,0 +1,40 @@
+"""The API's CORS policy: a `retrylib.cors.CorsPolicy` value built from the configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from retrylib.cors import CorsPolicy
+from seawall_handler.observability import Log
+
+ALLOW_METHODS = ("GET", "POST", "PUT", "DELETE", "OPTIONS")
+ALLOW_HEADERS = (
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "X-Api-Key",
+    "Authorization",
+)
+EXPOSE_HEADERS = ("ETag", "Location", "Idempotent-Replayed", "Retry-After", "X-Request-Id")
+MAX_AGE = 600
+
+
+def cors_policy(origins: Iterable[str], log: Log) -> CorsPolicy:
+    """The policy for the configured origins; an origin CorsPolicy refuses is logged and left out
+    (one typo must not take CORS away from every other origin)."""
+    accepted = []
+    for origin in origins:
+        try:
+            CorsPolicy([origin])
+        except ValueError as exc:
+            log.line("WARNING", "CORS origin ignored", origin=origin[:200], reason=str(exc))
+            continue
+        accepted.append(origin)
+    return CorsPolicy(
+        accepted,
+        allow_methods=ALLOW_METHODS,
+        allow_headers=ALLOW_HEADERS,
+        expose_headers=EXPOSE_HEADERS,
+        max_age=MAX_AGE,
+        allow_credentials=False,
+    )

@@ -1,0 +1,116 @@
+"""Pagination cursors that a client can carry but not forge.
+
+A cursor is `<payload>.<tag>`: the payload (base64url JSON of the last item's `created_at` and
+`id`) and an HMAC-SHA256 tag over it, truncated to 128 bits. The key is 32 random bytes kept in
+the table itself (record `pk=CONFIG sk=CURSOR_KEY`), created by the first function instance
+that needs it with a conditional put, so every instance of every function agrees on it without a
+secret in the function's configuration. Anyone who can read that record can read every item
+anyway, so it protects nothing the table does not already protect.
+
+Any change to a cursor (or a cursor from another table) fails the tag check: 400, never a
+DynamoDB error and never a page from somewhere else. The decoded position is validated again
+after the tag check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import re
+from typing import Any
+
+from seawall_handler._aws import Calls, error_code
+from seawall_handler.errors import MalformedRequest
+
+MAX_CURSOR = 512
+_TAG_BYTES = 16
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+KEY_RECORD = {"pk": {"S": "CONFIG"}, "sk": {"S": "CURSOR_KEY"}}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class CursorCodec:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _tag(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_TAG_BYTES]
+
+    def encode(self, position: tuple[str, str]) -> str:
+        created_at, item_id = position
+        payload = json.dumps({"c": created_at, "i": item_id}, separators=(",", ":")).encode()
+        return f"{_b64(payload)}.{_b64(self._tag(payload))}"
+
+    def decode(self, cursor: str) -> tuple[str, str]:
+        """The position in `cursor`, or MalformedRequest (400) for anything not made by encode."""
+        invalid = MalformedRequest("the cursor is not valid (was it changed or truncated?)")
+        if len(cursor) > MAX_CURSOR or cursor.count(".") != 1 or not cursor.isascii():
+            raise invalid
+        payload_text, tag_text = cursor.split(".")
+        try:
+            payload, tag = _unb64(payload_text), _unb64(tag_text)
+        except (binascii.Error, ValueError) as exc:
+            raise invalid from exc
+        if not hmac.compare_digest(tag, self._tag(payload)):
+            raise invalid
+        try:
+            position = json.loads(payload)
+            created_at, item_id = position["c"], position["i"]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise invalid from exc
+        if not (
+            isinstance(created_at, str)
+            and isinstance(item_id, str)
+            and _TIMESTAMP.fullmatch(created_at)
+            and _ID.fullmatch(item_id)
+        ):
+            raise invalid
+        return created_at, item_id
+
+
+class CursorKeys:
+    """The process's copy of the table's cursor key, loaded (or created) on first use."""
+
+    def __init__(self) -> None:
+        self._codec: CursorCodec | None = None
+
+    def codec(self, calls: Calls, table: str) -> CursorCodec:
+        if self._codec is None:
+            self._codec = CursorCodec(_load_or_create_key(calls, table))
+        return self._codec
+
+
+def _load_or_create_key(calls: Calls, table: str) -> bytes:
+    found = calls.call("dynamodb", "get_item", TableName=table, Key=KEY_RECORD, ConsistentRead=True)
+    if "Item" in found:
+        return _key_of(found["Item"])
+    try:
+        calls.call(
+            "dynamodb",
+            "put_item",
+            TableName=table,
+            Item={**KEY_RECORD, "key": {"B": os.urandom(32)}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except Exception as exc:
+        if error_code(exc) != "ConditionalCheckFailedException":
+            raise
+        # Another instance created it between our read and our write: use theirs.
+    found = calls.call("dynamodb", "get_item", TableName=table, Key=KEY_RECORD, ConsistentRead=True)
+    return _key_of(found["Item"])
+
+
+def _key_of(record: dict[str, Any]) -> bytes:
+    return bytes(record["key"]["B"])

@@ -1,0 +1,130 @@
+"""The API's endpoints: each reads what it needs from the request and calls the domain.
+
+Body limits (413 above them; documented in the README and in openapi.json):
+`POST /items` and `PUT /items/{id}` 64 KiB, `POST /jobs` 1 MiB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from seawall_handler._aws import Calls
+from seawall_handler.config import Settings
+from seawall_handler.cursor import CursorKeys
+from seawall_handler.errors import FieldError, PreconditionRequired, ValidationFailed
+from seawall_handler.http import Request, Response, parse_json_body
+from seawall_handler.items import Items
+from seawall_handler.models import Item
+from seawall_handler.store import DynamoItemStore, Expected
+from seawall_handler.validation import item_input
+
+ITEM_BODY_LIMIT = 64 * 1024
+JOB_BODY_LIMIT = 1024 * 1024
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str) -> Expected:
+    """`*` -> None (any version); otherwise the versions of the listed entity tags.
+
+    Tags that are not ours (not a quoted integer, weak or strong) cannot match anything, so they
+    are dropped; an empty result makes the write fail with 412, as RFC 9110 asks.
+    """
+    if value.strip() == "*":
+        return None
+    versions = set()
+    for raw in value.split(","):
+        tag = raw.strip().removeprefix("W/")
+        if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+            number = int(tag[1:-1])
+            if number < 2**53:
+                versions.add(number)
+    return frozenset(versions)
+
+
+def item_response(status: int, item: Item, **headers: str) -> Response:
+    return Response(status, item.to_json(), {"ETag": etag(item.version), **headers})
+
+
+class Endpoints:
+    """One per request: the domain services wired to this request's calls and deadline."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        calls: Calls,
+        clock: Callable[[], float],
+        request_id: str,
+        cursor_keys: CursorKeys,
+    ) -> None:
+        self.settings = settings
+        self.calls = calls
+        self.clock = clock
+        self.request_id = request_id
+        self.cursor_keys = cursor_keys
+        self.items = Items(DynamoItemStore(calls, settings.table_name), clock)
+
+    def handle(self, route: str, request: Request, params: dict[str, str]) -> Response:
+        method: Callable[[Request, dict[str, str]], Response] = getattr(
+            self, f"{request.method.lower()}_{route}"
+        )
+        return method(request, params)
+
+    # /items
+
+    def post_items(self, request: Request, params: dict[str, str]) -> Response:
+        data = item_input(parse_json_body(request, ITEM_BODY_LIMIT))
+        item = self.items.create(data)
+        return item_response(201, item, Location=f"/items/{item.id}")
+
+    def get_items(self, request: Request, params: dict[str, str]) -> Response:
+        limit = self._limit(request.query.get("limit"))
+        cursor = request.query.get("cursor")
+        after = None
+        if cursor is not None:
+            after = self._codec().decode(cursor)
+        items, next_position = self.items.page(limit, after)
+        next_cursor = self._codec().encode(next_position) if next_position else None
+        return Response(200, {"items": [i.to_json() for i in items], "next_cursor": next_cursor})
+
+    # /items/{id}
+
+    def get_item(self, request: Request, params: dict[str, str]) -> Response:
+        return item_response(200, self.items.get(params["id"]))
+
+    def put_item(self, request: Request, params: dict[str, str]) -> Response:
+        if_match = request.header("if-match")
+        if if_match is None:
+            raise PreconditionRequired("PUT needs If-Match with the item's current ETag")
+        expected = parse_if_match(if_match)
+        data = item_input(parse_json_body(request, ITEM_BODY_LIMIT))
+        return item_response(200, self.items.replace(params["id"], data, expected))
+
+    def delete_item(self, request: Request, params: dict[str, str]) -> Response:
+        if_match = request.header("if-match")
+        expected = None if if_match is None else parse_if_match(if_match)
+        self.items.delete(params["id"], expected)
+        return Response(204)
+
+    # helpers
+
+    def _codec(self) -> Any:
+        return self.cursor_keys.codec(self.calls, self.settings.table_name)
+
+    @staticmethod
+    def _limit(raw: str | None) -> int:
+        if raw is None:
+            return DEFAULT_LIMIT
+        text = raw.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 3) or not (
+            1 <= int(text) <= MAX_LIMIT
+        ):
+            raise ValidationFailed(
+                [FieldError("query.limit", f"must be an integer from 1 to {MAX_LIMIT}")]
+            )
+        return int(text)

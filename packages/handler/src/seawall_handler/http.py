@@ -1,0 +1,133 @@
+"""HTTP values: a request read from an API Gateway REST proxy event (v1), and a response.
+
+Reading an event never raises for its shape: API Gateway sends what the client sent, so every field
+is treated as untrusted (headers may be missing, `null`, or repeated; the body may be base64).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from seawall_handler.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]  # names lower-cased; repeated headers joined with ", "
+    query: dict[str, str]  # the last value of a repeated parameter, as API Gateway does
+    raw_body: str | None
+    is_base64: bool
+    request_id: str  # API Gateway's request id (the Lambda request id is in the context)
+    api_key_id: str
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def body_bytes(self, limit: int) -> bytes:
+        """The body as bytes, refusing more than `limit` bytes with `PayloadTooLarge`."""
+        raw = self.raw_body or ""
+        # A base64 string is at least as long as its content, a text body's UTF-8 at least as
+        # long as its characters: a quick check before any decoding work.
+        if len(raw) > (limit * 4 // 3 + 4 if self.is_base64 else limit * 4):
+            raise PayloadTooLarge(f"the request body exceeds {limit} bytes", limit)
+        if self.is_base64:
+            try:
+                data = base64.b64decode(raw, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise MalformedRequest("the body is marked base64 but is not valid base64") from exc
+        else:
+            data = raw.encode("utf-8", "surrogatepass")
+        if len(data) > limit:
+            raise PayloadTooLarge(f"the request body exceeds {limit} bytes", limit)
+        return data
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _string_map(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def request_from_event(event: object) -> Request:
+    """Read an API Gateway REST proxy event; anything missing or mistyped reads as absent."""
+    ev: dict[str, Any] = event if isinstance(event, dict) else {}
+    headers: dict[str, str] = {}
+    multi = ev.get("multiValueHeaders")
+    if isinstance(multi, dict):
+        for name, values in multi.items():
+            if isinstance(name, str) and isinstance(values, list):
+                kept = [v for v in values if isinstance(v, str)]
+                if kept:
+                    headers[name.lower()] = ", ".join(kept)
+    for name, value in _string_map(ev.get("headers")).items():
+        headers.setdefault(name.lower(), value)
+    query = _string_map(ev.get("queryStringParameters"))
+    context = ev.get("requestContext") if isinstance(ev.get("requestContext"), dict) else {}
+    identity = context.get("identity") if isinstance(context.get("identity"), dict) else {}
+    path = _text(ev.get("path")) or "/"
+    return Request(
+        method=_text(ev.get("httpMethod")).upper(),
+        path=path,
+        headers=headers,
+        query=query,
+        raw_body=ev.get("body") if isinstance(ev.get("body"), str) else None,
+        is_base64=ev.get("isBase64Encoded") is True,
+        request_id=_text(context.get("requestId")),
+        api_key_id=_text(identity.get("apiKeyId")),
+    )
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json_body(request: Request, limit: int) -> object:
+    """The JSON document in the body, after the media type and size checks (415, 413, 400)."""
+    content_type = (request.header("content-type") or "").split(";")
+    media_type = content_type[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType(
+            f"the body must be application/json, not {media_type or 'missing'}"
+        )
+    for parameter in content_type[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
+            raise UnsupportedMediaType("application/json bodies must be UTF-8")
+    data = request.body_bytes(limit)
+    try:
+        text = data.decode("utf-8")
+        return json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = str(exc).split("\n", 1)[0][:200]
+        raise MalformedRequest(f"the body is not valid JSON: {reason}") from exc
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    body: object = None  # a JSON value, or None for no body
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+    def to_proxy_result(self) -> dict[str, Any]:
+        headers = dict(self.headers)
+        body = ""
+        if self.body is not None:
+            body = json.dumps(self.body, separators=(",", ":"))
+            headers["Content-Type"] = self.content_type
+        return {
+            "statusCode": self.status,
+            "headers": headers,
+            "body": body,
+            "isBase64Encoded": False,
+        }
