@@ -57,6 +57,15 @@ def free_loopback_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def require_loopback(host: str) -> None:
     """Refuse anything but a loopback address: the emulator must never be reachable from outside."""
     try:
@@ -153,6 +162,11 @@ class Emulator:
         if self._process is not None:
             return self
         _require_moto_server()
+        if self._requested_port and not _port_is_free(self.host, self._requested_port):
+            raise EmulatorError(
+                f"port {self._requested_port} on {self.host} is already in use",
+                hint="choose another port, or let seawall pick a free one",
+            )
         attempts = 1 if self._requested_port else 3
         for attempt in range(1, attempts + 1):
             port = self._requested_port or free_loopback_port(self.host)
@@ -246,6 +260,8 @@ class Emulator:
                 )
             try:
                 with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
+                    pass
+                if self._process.poll() is None:  # and ours is still alive
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.05)

@@ -158,7 +158,7 @@ class Terraform:
 
     def outputs(self) -> dict[str, object]:
         """`terraform output -json`, as {name: value} (sensitive values included)."""
-        run = self._run("output", json=IsFlagged, quiet=True)
+        run = self._run("output", json=IsFlagged, stdout_only=True)
         return {name: entry["value"] for name, entry in json.loads(run.output or "{}").items()}
 
     def fmt_check(self, *, recursive: bool = True) -> TerraformRun:
@@ -184,7 +184,7 @@ class Terraform:
         command: str,
         *args: str,
         accept: tuple[int, ...] = (0,),
-        quiet: bool = False,
+        stdout_only: bool = False,
         **options: object,
     ) -> TerraformRun:
         builder = _ArgvBuilder(working_dir=str(self.module_dir), terraform_bin_path=self.binary)
@@ -193,14 +193,22 @@ class Terraform:
             option_values.pop("input")
         try:
             argv = tuple(builder.generate_cmd_string(command, *args, **option_values))
-            run = self._execute(argv, quiet=quiet)
+            run = self._capture(argv) if stdout_only else self._execute(argv)
         finally:
             builder.temp_var_files.clean_up()
         if run.returncode not in accept:
             raise TerraformError(run)
         return run
 
-    def _execute(self, argv: tuple[str, ...], *, quiet: bool) -> TerraformRun:
+    def _capture(self, argv: tuple[str, ...]) -> TerraformRun:
+        """Run a quick command whose stdout is data (JSON): warnings on stderr must not mix in."""
+        result = subprocess.run(  # noqa: S603 - terraform, with arguments we built
+            argv, cwd=self.module_dir, env=self._env, capture_output=True, text=True, check=False
+        )
+        output = result.stdout if result.returncode == 0 else result.stdout + result.stderr
+        return TerraformRun(argv=argv, returncode=result.returncode, output=output)
+
+    def _execute(self, argv: tuple[str, ...]) -> TerraformRun:
         lines: list[str] = []
         log = self.log_path.open("a", encoding="utf-8") if self.log_path else None
         try:
@@ -223,7 +231,7 @@ class Terraform:
                     lines.append(line)
                     if log:
                         log.write(line)
-                    if self.on_line and not quiet:
+                    if self.on_line:
                         self.on_line(line.rstrip("\n"))
                 returncode = process.wait()
             except KeyboardInterrupt:

@@ -17,6 +17,9 @@ import time
 import traceback
 from typing import Any
 
+# A line the runtime writes after an invocation's output; the parent waits for it before "END".
+OUTPUT_DONE = "\x1eseawall:output-done"
+
 
 class LambdaContext:
     """The subset of the Lambda context object that handlers use."""
@@ -81,8 +84,10 @@ def main(argv: list[str]) -> int:
                 json.dumps({"ok": False, "error": _error(error, "Runtime.ExitError")}) + "\n"
             )
             return 1
-        sys.stdout.flush()
         sys.stderr.flush()
+        # Tell the parent that all of this invocation's output precedes this line (see pool.py).
+        sys.stdout.write(OUTPUT_DONE + "\n")
+        sys.stdout.flush()
         answer["duration_ms"] = (time.perf_counter() - began) * 1000
         try:
             encoded = json.dumps(answer)

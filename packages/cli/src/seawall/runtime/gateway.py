@@ -172,7 +172,9 @@ def _literal(value: str) -> str:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
 
 
-_CONTEXT_VARIABLE = re.compile(r"\$\{?context\.([A-Za-z.]+?)\}?(?![A-Za-z.])")
+_CONTEXT_VARIABLE = re.compile(
+    r"\$\{context\.(?P<braced>[A-Za-z.]+)\}|\$context\.(?P<bare>[A-Za-z]+(?:\.[A-Za-z]+)*)"
+)
 
 
 def _render(template: str, message: str, request_id: str) -> str:
@@ -182,4 +184,6 @@ def _render(template: str, message: str, request_id: str) -> str:
         "error.message": message,
         "requestId": request_id,
     }
-    return _CONTEXT_VARIABLE.sub(lambda m: values.get(m.group(1), ""), template)
+    return _CONTEXT_VARIABLE.sub(
+        lambda m: values.get(m.group("braced") or m.group("bare"), ""), template
+    )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from seawall.emulator import child_process_options
+from seawall.runtime.bootstrap import OUTPUT_DONE
 from seawall.runtime.functions import FunctionSpec
 
 DEFAULT_CONCURRENCY = 10
@@ -81,6 +82,7 @@ class Environment:
         os.close(write_fd)
         self._results: IO[str] = os.fdopen(read_fd, "r", encoding="utf-8")
         self._log = log
+        self._output_done = threading.Event()
         self._pump = threading.Thread(target=self._copy_output, daemon=True)
         self._pump.start()
         self.init_ms: float | None = None
@@ -113,6 +115,7 @@ class Environment:
             "timeout_ms": timeout_s * 1000,
         }
         began = time.perf_counter()
+        self._output_done.clear()
         assert self._process.stdin is not None
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
@@ -137,6 +140,7 @@ class Environment:
             }
             result = Invocation(request_id, False, error, elapsed_ms, init_ms, timed_out=timed_out)
         else:
+            self._output_done.wait(timeout=2.0)  # so the log reads START, output, END in order
             result = Invocation(
                 request_id,
                 bool(answer["ok"]),
@@ -172,7 +176,10 @@ class Environment:
         assert self._process.stdout is not None
         with contextlib.suppress(ValueError, OSError):
             for line in self._process.stdout:
-                self._log.write(line)
+                if line.rstrip("\n") == OUTPUT_DONE:
+                    self._output_done.set()
+                else:
+                    self._log.write(line)
 
 
 class FunctionPool:

@@ -1,0 +1,86 @@
+"""The command line: exit codes and messages a user sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seawall import __version__
+from seawall.cli import main
+
+
+def checkout(root: Path) -> Path:
+    (root / "terraform" / "stack").mkdir(parents=True)
+    (root / "packages" / "handler").mkdir(parents=True)
+    return root
+
+
+def test_version_and_help_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+    assert main(["up", "--help"]) == 0
+    assert "--once" in capsys.readouterr().out
+
+
+def test_bad_usage_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["no-such-command"]) == 2
+    assert main([]) == 2
+
+
+def test_outside_a_checkout_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--project-dir", str(tmp_path), "outputs"]) == 2
+    assert "no seawall project" in capsys.readouterr().err
+
+
+def test_outputs_without_a_running_stack_says_how_to_start_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--project-dir", str(checkout(tmp_path)), "outputs", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "no local stack is running" in err
+    assert "seawall up" in err
+
+
+def test_a_stale_session_from_a_dead_process_is_not_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = checkout(tmp_path)
+    session = root / ".seawall" / "local" / "session.json"
+    session.parent.mkdir(parents=True)
+    session.write_text('{"pid": 999999999, "emulator": {}, "gateway": {}}')
+    assert main(["--project-dir", str(root), "outputs"]) == 1
+    assert "no local stack is running" in capsys.readouterr().err
+
+
+def test_a_wrong_mirror_is_reported_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = checkout(tmp_path)
+    assert (
+        main(["--project-dir", str(root), "--tf-mirror", str(tmp_path / "nope"), "validate"]) == 2
+    )
+    assert "mirror" in capsys.readouterr().err
+
+
+def test_unexpected_errors_exit_three_with_a_traceback_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Simulates a bug: the only way to reach the "unexpected error" path on purpose.
+    from seawall.commands import outputs
+
+    def broken(_project):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(outputs, "read_session", broken)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert main(["--project-dir", str(checkout(tmp_path / "p")), "outputs"]) == 3
+    err = capsys.readouterr().err
+    assert "unexpected error" in err
+    log = Path(err.strip().rsplit(" ", 1)[1])
+    assert "ZeroDivisionError: a bug" in log.read_text()

@@ -1,0 +1,98 @@
+"""The local gateway answers as API Gateway does, around real function environments."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from seawall.runtime.events import HttpRequest
+from seawall.runtime.gateway import Gateway
+from seawall.runtime.restapi import GatewayResponse, Integration, Method, Resource, RestApi
+
+KEY = "secret-key-value"
+
+
+def lambda_method(
+    http_method: str, arn: str, *, key: bool = True, timeout_ms: int = 29_000
+) -> Method:
+    uri = f"arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/{arn}/invocations"
+    return Method(http_method, key, "NONE", Integration("AWS_PROXY", uri, timeout_ms))
+
+
+@pytest.fixture
+def gateway(make_pool):
+    echo, slow, boom, malformed = (make_pool(h) for h in ("echo", "slow", "boom", "malformed"))
+    api = RestApi(
+        id="api1",
+        name="test",
+        stage="local",
+        resources=(
+            Resource("r1", "/health", {"GET": lambda_method("GET", echo.spec.arn, key=False)}),
+            Resource("r2", "/items/{id}", {"GET": lambda_method("GET", echo.spec.arn)}),
+            Resource(
+                "r3",
+                "/slow",
+                {"GET": lambda_method("GET", slow.spec.arn, key=False, timeout_ms=300)},
+            ),
+            Resource("r4", "/boom", {"GET": lambda_method("GET", boom.spec.arn, key=False)}),
+            Resource("r5", "/bad", {"GET": lambda_method("GET", malformed.spec.arn, key=False)}),
+        ),
+        api_keys=frozenset({KEY}),
+        gateway_responses={
+            "DEFAULT_4XX": GatewayResponse(
+                None,
+                {"Access-Control-Allow-Origin": "'https://app.example.com'"},
+                {"application/json": '{"message":$context.error.messageString}'},
+            )
+        },
+    )
+    pools = {pool.spec.arn: pool for pool in (echo, slow, boom, malformed)}
+    gw = Gateway(api, pools, account_id="123456789012")
+    yield gw
+    gw.close()
+
+
+def get(gateway: Gateway, path: str, *, key: str | None = None, query=()) -> tuple[int, dict, dict]:
+    headers = [("x-api-key", key)] if key else []
+    response = gateway.handle(HttpRequest("GET", path, headers, list(query), b"", "127.0.0.1"))
+    return response.status, dict(response.headers), json.loads(response.body or b"null")
+
+
+def test_route_without_key_requirement_reaches_the_function(gateway) -> None:
+    status, headers, body = get(gateway, "/health")
+    assert status == 200
+    assert body["path"] == "/health"
+    assert headers["x-amzn-RequestId"]
+
+
+def test_path_parameters_reach_the_function_with_a_valid_key(gateway) -> None:
+    status, _, body = get(gateway, "/items/7", key=KEY)
+    assert status == 200
+    assert body["pathParameters"] == {"id": "7"}
+
+
+@pytest.mark.parametrize("key", [None, "wrong"])
+def test_missing_or_wrong_api_key_is_forbidden_with_cors_headers(gateway, key) -> None:
+    status, headers, body = get(gateway, "/items/7", key=key)
+    assert status == 403
+    assert body == {"message": "Forbidden"}
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+
+
+def test_unknown_route_is_missing_authentication_token(gateway) -> None:
+    status, headers, body = get(gateway, "/nowhere", key=KEY)
+    assert status == 403
+    assert body == {"message": "Missing Authentication Token"}
+    assert headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+
+
+def test_integration_timeout_is_a_504(gateway) -> None:
+    status, _, body = get(gateway, "/slow", query=[("seconds", "2")])
+    assert status == 504
+    assert body == {"message": "Endpoint request timed out"}
+
+
+def test_function_error_and_malformed_result_are_502(gateway) -> None:
+    assert get(gateway, "/boom")[0] == 502
+    assert get(gateway, "/bad")[0] == 502
