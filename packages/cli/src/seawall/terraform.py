@@ -161,6 +161,10 @@ class Terraform:
         run = self._run("output", json=IsFlagged, stdout_only=True)
         return {name: entry["value"] for name, entry in json.loads(run.output or "{}").items()}
 
+    def test(self) -> TerraformRun:
+        """`terraform test` (tests/*.tftest.hcl next to the module)."""
+        return self._run("test")
+
     def fmt_check(self, *, recursive: bool = True) -> TerraformRun:
         return self._run("fmt", check=IsFlagged, recursive=recursive or None, diff=IsFlagged)
 
@@ -189,7 +193,7 @@ class Terraform:
     ) -> TerraformRun:
         builder = _ArgvBuilder(working_dir=str(self.module_dir), terraform_bin_path=self.binary)
         option_values = {"no_color": IsFlagged, "input": False, **options}
-        if command in ("output", "fmt", "validate"):
+        if command in ("output", "fmt", "validate", "test"):
             option_values.pop("input")
         try:
             argv = tuple(builder.generate_cmd_string(command, *args, **option_values))

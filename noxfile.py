@@ -1,0 +1,143 @@
+"""Every way to lint, test, run and benchmark seawall: `python3 -m nox -l` lists the sessions.
+
+Sessions stay thin; the helpers below hold the logic. Every install is pinned by constraints.txt
+(checkov by constraints-checkov.txt, see there why). Each package is installed on its own before its
+unit tests run, so an undeclared dependency fails the tests instead of hiding behind another's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+CONSTRAINTS = ROOT / "constraints.txt"
+CHECKOV_CONSTRAINTS = ROOT / "constraints-checkov.txt"
+RETRYLIB = "./packages/retrylib"
+HANDLER = "./packages/handler"
+CLI = "./packages/cli"
+MIRROR_ENV = "SEAWALL_TF_MIRROR"
+
+# What each package's own tests need besides the package itself.
+UNIT_TEST_NEEDS = {
+    "retrylib": ([RETRYLIB], ["pytest", "hypothesis", "botocore"]),
+    "handler": ([RETRYLIB, HANDLER], ["pytest", "hypothesis", "boto3", "moto"]),
+    "cli": ([RETRYLIB, f"{CLI}[local]"], ["pytest", "hypothesis"]),
+}
+BENCH_NEEDS = ["tenacity", "backoff", "aws-lambda-powertools", "boto3", "moto"]
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.error_on_missing_interpreters = True
+
+
+def find_tf_mirror() -> str | None:
+    """A filesystem mirror of Terraform providers: $SEAWALL_TF_MIRROR, or one found on this machine.
+
+    Machines of this workplace cannot reach the Terraform registry but carry a mirror of
+    hashicorp/aws; the search below finds such a mirror where it is commonly unpacked, so that the
+    README's commands work as written. Elsewhere nothing is found and Terraform's defaults apply.
+    """
+    if explicit := os.environ.get(MIRROR_ENV):
+        return explicit
+    candidates = [
+        Path.home() / ".terraform.d" / "plugins",
+        Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+        / "terraform"
+        / "plugins",
+        Path("/usr/local/share/terraform/plugins"),
+        Path("/usr/share/terraform/plugins"),
+        *sorted(Path("/opt").glob("*")),
+    ]
+    for candidate in candidates:
+        if (candidate / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
+            return str(candidate)
+    return None
+
+
+def require_terraform(session: nox.Session) -> None:
+    if shutil.which("terraform") is None:
+        session.error("terraform not found on PATH: install Terraform >= 1.6 and run again")
+
+
+def prepare(session: nox.Session, *, constraints: Path = CONSTRAINTS) -> None:
+    """Pin every install of the session (build backends included) and pass the mirror on."""
+    session.env["PIP_CONSTRAINT"] = str(constraints)
+    session.env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    mirror = find_tf_mirror()
+    if mirror:
+        session.env[MIRROR_ENV] = mirror
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format), terraform fmt -check, and terraform validate on every module."""
+    require_terraform(session)
+    prepare(session)
+    session.install("ruff", RETRYLIB, CLI)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("seawall", "validate")
+
+
+@nox.session
+def checkov(session: nox.Session) -> None:
+    """checkov on terraform/: no failed checks (each skip carries its reason beside it)."""
+    prepare(session, constraints=CHECKOV_CONSTRAINTS)
+    session.install("checkov")
+    session.run(
+        "checkov", "--directory", "terraform", "--framework", "terraform", "--quiet", "--compact"
+    )
+
+
+@nox.session
+@nox.parametrize("part", ["retrylib", "handler", "cli", "terraform", "stack"])
+def tests(session: nox.Session, part: str) -> None:
+    """Each package's unit tests with only that package installed, then terraform test per
+    module, then the cross-package tests (the stack on the emulator, end to end)."""
+    prepare(session)
+    if part in UNIT_TEST_NEEDS:
+        packages, needs = UNIT_TEST_NEEDS[part]
+        session.install(*packages, *needs)
+        session.run("pytest", f"packages/{part}/tests", *session.posargs)
+    elif part == "terraform":
+        require_terraform(session)
+        session.install(RETRYLIB, CLI)
+        session.run("seawall", "validate", "--test", *session.posargs)
+    else:
+        require_terraform(session)
+        session.install(
+            RETRYLIB, HANDLER, f"{CLI}[local]", "pytest", "pytest-terraform", "hypothesis"
+        )
+        session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session
+def up(session: nox.Session) -> None:
+    """The main job: the whole stack on the local emulator (`seawall up`; `-- args` go to it)."""
+    require_terraform(session)
+    prepare(session)
+    session.install(RETRYLIB, f"{CLI}[local]")
+    session.run("seawall", "up", *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks, side by side with ratios (`-- retrylib handler up` to pick areas)."""
+    prepare(session)
+    session.install(RETRYLIB, HANDLER, f"{CLI}[local]", *BENCH_NEEDS)
+    areas = session.posargs or sorted(p.parent.name for p in (ROOT / "bench").glob("*/run.py"))
+    for area in areas:
+        session.run("python", f"bench/{area}/run.py")
+
+
+@nox.session(name="format", default=False)
+def format_(session: nox.Session) -> None:
+    """Rewrite Python and Terraform files into their canonical format."""
+    prepare(session)
+    session.install("ruff")
+    session.run("ruff", "format", ".")
+    session.run("ruff", "check", "--fix", ".")
+    session.run("terraform", "fmt", "-recursive", "terraform", external=True)
