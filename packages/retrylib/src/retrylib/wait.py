@@ -28,10 +28,9 @@ __all__ = [
 
 WaitStrategy: TypeAlias = Callable[[int, float, random.Random], float]
 
-#: Growth factor of :func:`default`. Under contention the time spent waiting until the window is
-#: wide enough for the contenders is proportional to ``g / ln g`` and the wasted calls to
-#: ``1 / ln g``; ``g / ln g`` is smallest at ``g = e``. See the package README.
-DEFAULT_MULTIPLIER = math.e
+#: The share of the remaining distance to the cap, on a log scale, that :func:`default` closes at
+#: every retry. See :func:`default` and the package README.
+DEFAULT_APPROACH = 1 / 3
 
 
 class _Window:
@@ -89,9 +88,25 @@ class _EqualJitter(_Window):
         return half + rng.random() * half
 
 
-class _Default(_FullJitter):
-    __slots__ = ()
-    _name = "default"
+class _Default:
+    __slots__ = ("_keep", "_log_ratio", "base", "cap")
+
+    def __init__(self, base: float, cap: float) -> None:
+        if not (math.isfinite(base) and math.isfinite(cap)) or base <= 0 or cap < base:
+            raise ValueError(f"need 0 < base <= cap, both finite; got base={base}, cap={cap}")
+        self.base = float(base)
+        self.cap = float(cap)
+        self._log_ratio = math.log(self.base / self.cap)  # <= 0
+        self._keep = 1.0 - DEFAULT_APPROACH
+
+    def window(self, attempt: int) -> float:
+        """``cap * (base / cap) ** ((1 - 1/3) ** (attempt - 1))``: from base towards the cap."""
+        return min(
+            self.cap, self.cap * math.exp(self._log_ratio * self._keep ** max(attempt - 1, 0))
+        )
+
+    def __call__(self, attempt: int, previous: float, rng: random.Random) -> float:
+        return rng.random() * self.window(attempt)
 
     def __repr__(self) -> str:
         return f"default(base={self.base}, cap={self.cap})"
@@ -129,17 +144,23 @@ class _Constant:
         return f"constant({self.seconds})"
 
 
-def default(base: float = 0.05, cap: float = 20.0) -> WaitStrategy:
+def default(base: float = 0.05, cap: float = 5.0) -> WaitStrategy:
     """The strategy a :class:`~retrylib.RetryPolicy` uses when given none.
 
-    Full jitter over a window that grows by ``e`` (about 2.718) per retry instead of 2:
-    ``uniform(0, min(cap, base * e ** (attempt - 1)))``. Bounds: ``[0, min(cap, base * e **
-    (attempt - 1))]``. Under contention it reaches a window wide enough for the contenders in
-    ``1 / ln 2 = 1.44`` times fewer rounds than doubling, which saves calls, and the geometric sum
-    of the windows waited through, ``g / ln g``, is smallest at ``g = e``, which saves time. The
-    package README shows the derivation and the measured numbers.
+    Full jitter, ``uniform(0, w)``, over a window ``w`` that starts at ``base`` and at every retry
+    closes a third of the remaining distance to ``cap`` on a log scale::
+
+        w(n) = cap * (base / cap) ** ((2 / 3) ** (n - 1))
+
+    Bounds: ``[0, w(n)]``, with ``w(1) = base`` and ``w(n) < cap`` approaching it. The growth
+    factor per retry is ``(cap / w) ** (1 / 3)``: large while the window is far below the cap,
+    where waits are too short to spread contenders anyway and every retry is a wasted call,
+    and close to 1 near the cap, so a window that is already wide enough is not overshot (an
+    overshoot is paid as time by the last clients). Under contention this makes fewer calls than
+    full jitter and finishes no later; the package README has the measurements and the limits
+    (it trusts ``cap``: give the largest wait that is useful, not a huge number).
     """
-    return _Default(base, cap, DEFAULT_MULTIPLIER)
+    return _Default(base, cap)
 
 
 def full_jitter(base: float, cap: float, multiplier: float = 2.0) -> WaitStrategy:
