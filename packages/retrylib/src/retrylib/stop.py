@@ -158,9 +158,13 @@ class _BeforeDeadline(Stop):
 
     def __call__(self, state: RetryState) -> StopReason | None:
         deadline = self.deadline
-        left = deadline() if callable(deadline) else deadline - state.now
-        # ">=": after the sleep there must still be time left to make the attempt.
-        return StopReason.DEADLINE if state.delay >= left else None
+        # ">=": after the sleep there must still be time left to make the attempt. The absolute
+        # form compares the wake-up time itself, so float rounding cannot let it slip past.
+        if callable(deadline):
+            crossed = state.delay >= deadline()
+        else:
+            crossed = state.now + state.delay >= deadline
+        return StopReason.DEADLINE if crossed else None
 
     def __repr__(self) -> str:
         return f"before_deadline({self.deadline!r})"
