@@ -211,3 +211,19 @@ def call(aws: Env) -> Harness:
 
 def body(response: dict[str, Any]) -> Any:
     return json.loads(response["body"]) if response["body"] else None
+
+
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.data
+
+
+def throttling_response(url: str) -> Any:
+    """What DynamoDB answers when it throttles a request (moto never throttles)."""
+    from botocore.awsrequest import AWSResponse
+
+    data = b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"}'
+    return AWSResponse(url, 400, {"Content-Type": "application/x-amz-json-1.0"}, _Raw(data))

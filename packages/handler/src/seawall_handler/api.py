@@ -19,17 +19,12 @@ from seawall_handler._aws import API_TIMEOUTS, Calls, Clients
 from seawall_handler.config import Settings
 from seawall_handler.cors import cors_policy
 from seawall_handler.cursor import CursorKeys
+from seawall_handler.deadline import seconds_left
 from seawall_handler.endpoints import Endpoints
 from seawall_handler.errors import MethodNotAllowed, NotFound, SeawallError, Unavailable
 from seawall_handler.faults import Faults
 from seawall_handler.http import Request, Response, request_from_event
 from seawall_handler.observability import Log
-
-#: Time kept back from the function's remaining time: enough to answer 503 and log, so the
-#: client hears from us before Lambda's timeout (and API Gateway's 29 s one) strikes.
-SAFETY_MARGIN = 0.5
-#: Without a Lambda context (a bare call in a test or a script), assume this much time.
-DEFAULT_BUDGET = 10.0
 
 
 class Api:
@@ -63,7 +58,7 @@ class Api:
         cold, self._cold = self._cold, False
         request = request_from_event(event)
         request_id = str(getattr(context, "aws_request_id", "") or request.request_id)
-        calls = Calls(self.clients, _seconds_left(context, started, self.perf), sleep=self.sleep)
+        calls = Calls(self.clients, seconds_left(context, started, self.perf), sleep=self.sleep)
         found = routes.match(request.path)
         fault = self.faults.pick()
         crashed = False
@@ -156,15 +151,6 @@ class Api:
             aws_calls=calls.stats.calls,
             fault=fault,
         )
-
-
-def _seconds_left(
-    context: object, started: float, perf: Callable[[], float]
-) -> Callable[[], float]:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining):
-        return lambda: remaining() / 1000 - SAFETY_MARGIN
-    return lambda: DEFAULT_BUDGET - (perf() - started) - SAFETY_MARGIN
 
 
 @functools.cache

@@ -6,6 +6,7 @@ Body limits (413 above them; documented in the README and in openapi.json):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -14,10 +15,13 @@ from seawall_handler.config import Settings
 from seawall_handler.cursor import CursorKeys
 from seawall_handler.errors import FieldError, PreconditionRequired, ValidationFailed
 from seawall_handler.http import Request, Response, parse_json_body
-from seawall_handler.items import Items
+from seawall_handler.idempotency import Idempotency, Replay, check_key, fingerprint
+from seawall_handler.items import Items, new_id
+from seawall_handler.job_store import DynamoJobStore, SqsQueue
+from seawall_handler.jobs import Jobs
 from seawall_handler.models import Item
 from seawall_handler.store import DynamoItemStore, Expected
-from seawall_handler.validation import item_input
+from seawall_handler.validation import item_input, job_input
 
 ITEM_BODY_LIMIT = 64 * 1024
 JOB_BODY_LIMIT = 1024 * 1024
@@ -78,9 +82,14 @@ class Endpoints:
     # /items
 
     def post_items(self, request: Request, params: dict[str, str]) -> Response:
-        data = item_input(parse_json_body(request, ITEM_BODY_LIMIT))
-        item = self.items.create(data)
-        return item_response(201, item, Location=f"/items/{item.id}")
+        body = parse_json_body(request, ITEM_BODY_LIMIT)
+        data = item_input(body)
+
+        def create(item_id: str | None) -> Response:
+            item = self.items.create(data, item_id)
+            return item_response(201, item, Location=f"/items/{item.id}")
+
+        return self._idempotent(request, "/items", body, create)
 
     def get_items(self, request: Request, params: dict[str, str]) -> Response:
         limit = self._limit(request.query.get("limit"))
@@ -111,7 +120,58 @@ class Endpoints:
         self.items.delete(params["id"], expected)
         return Response(204)
 
+    # /jobs
+
+    def post_jobs(self, request: Request, params: dict[str, str]) -> Response:
+        body = parse_json_body(request, JOB_BODY_LIMIT)
+        job_input_ = job_input(body)
+
+        def submit(job_id: str | None) -> Response:
+            job = self._jobs().submit(job_input_, job_id or new_id())
+            return Response(202, {"id": job.id, "status": job.status},
+                            {"Location": f"/jobs/{job.id}"})  # fmt: skip
+
+        return self._idempotent(request, "/jobs", body, submit)
+
+    def get_job(self, request: Request, params: dict[str, str]) -> Response:
+        return Response(200, self._jobs().get(params["id"]).to_json())
+
     # helpers
+
+    def _jobs(self) -> Jobs:
+        store = DynamoJobStore(self.calls, self.settings.table_name)
+        queue = SqsQueue(self.calls, self.settings.jobs_queue_url)
+        return Jobs(store, queue, self.clock)
+
+    def _idempotent(
+        self,
+        request: Request,
+        route: str,
+        body: object,
+        create: Callable[[str | None], Response],
+    ) -> Response:
+        """Run `create` once per `Idempotency-Key` (see idempotency.py); without one, just run."""
+        key = request.header("idempotency-key")
+        if key is None:
+            return create(None)
+        check_key(key)
+        idempotency = Idempotency(self.calls, self.settings.table_name, self.clock)
+        scope = f"{request.api_key_id or '-'}#POST {route}"
+        outcome = idempotency.begin(scope, key, fingerprint("POST", route, body), new_id)
+        if isinstance(outcome, Replay):
+            headers = {**outcome.headers, "Idempotent-Replayed": "true"}
+            return Response(outcome.status, outcome.body, headers)
+        try:
+            response = create(outcome.resource_id)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                idempotency.release(outcome)
+            raise
+        with contextlib.suppress(Exception):
+            # Stored already: the answer stands even if it cannot be remembered now; a retry
+            # takes over the expired lock and finds the stored resource under the same id.
+            idempotency.complete(outcome, response.status, response.headers, response.body)
+        return response
 
     def _codec(self) -> Any:
         return self.cursor_keys.codec(self.calls, self.settings.table_name)

@@ -53,10 +53,13 @@ class Items:
             updated_at=now,
         )
 
-    def create(self, data: ItemInput) -> Item:
-        item = self.new_item(data)
-        self._store.put_new(item)
-        return item
+    def create(self, data: ItemInput, item_id: str | None = None) -> Item:
+        """Store a new item. With an `item_id` that exists already (a retried idempotent
+        create whose first attempt got as far as storing it), the stored item is the result."""
+        item = self.new_item(data, item_id)
+        if self._store.put_new(item):
+            return item
+        return self.get(item.id)
 
     def get(self, item_id: str) -> Item:
         item = self._store.get(item_id) if is_item_id(item_id) else None

@@ -16,6 +16,7 @@ import json
 from typing import Any, Protocol
 
 from seawall_handler._aws import Calls, error_code
+from seawall_handler.errors import Unavailable
 from seawall_handler.models import Item
 
 ITEMS_PARTITION = "ITEMS"
@@ -34,7 +35,9 @@ Expected = frozenset[int] | None
 
 
 class ItemStore(Protocol):
-    def put_new(self, item: Item) -> None: ...
+    def put_new(self, item: Item) -> bool:
+        """Store a new item; False (and nothing written) when its id exists already."""
+
     def get(self, item_id: str) -> Item | None: ...
     def update(
         self, item_id: str, name: str, data: dict[str, Any], updated_at: str, expected: Expected
@@ -91,14 +94,20 @@ class DynamoItemStore:
         self._calls = calls
         self._table = table
 
-    def put_new(self, item: Item) -> None:
-        self._calls.call(
-            "dynamodb",
-            "put_item",
-            TableName=self._table,
-            Item=item_record(item),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+    def put_new(self, item: Item) -> bool:
+        try:
+            self._calls.call(
+                "dynamodb",
+                "put_item",
+                TableName=self._table,
+                Item=item_record(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def get(self, item_id: str) -> Item | None:
         response = self._calls.call(
@@ -191,3 +200,15 @@ def _version_condition(expected: Expected) -> tuple[str, dict[str, Any]]:
         return "attribute_exists(pk)", {}
     values = {f":v{i}": {"N": str(v)} for i, v in enumerate(sorted(expected))}
     return f"attribute_exists(pk) AND version IN ({', '.join(values)})", values
+
+
+def put_batch(calls: Calls, table: str, items: list[Item]) -> None:
+    """Put `items` with BatchWriteItem (unconditional: imports use deterministic ids, so a
+    repeated import rewrites the same records), retrying only UnprocessedItems (retrylib);
+    `Unavailable` when some are still unwritten at the end."""
+    result = calls.batch_write(table, [item_record(item) for item in items])
+    if not result.complete:
+        raise Unavailable(
+            f"{result.unprocessed_count} of {len(items)} items could not be written",
+            deadline=result.deadline_exceeded,
+        )

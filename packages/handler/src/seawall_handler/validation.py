@@ -5,6 +5,7 @@ The same rules are written down in `openapi.json`; `tests/test_openapi.py` keeps
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,8 @@ NAME_MAX = 200
 DATA_MAX_KEYS = 50
 JOB_ITEMS_MAX = 1000
 JOB_TYPES = ("import",)
+#: A job item may be as large as a `POST /items` body, and no larger (DynamoDB's item limit).
+JOB_ITEM_MAX_BYTES = 64 * 1024
 _MAX_REPORTED = 20  # a 1,000-item job with every item wrong should not answer with 3,000 errors
 
 
@@ -81,6 +84,10 @@ def _item_errors(body: object, where: str) -> list[FieldError]:
     return found
 
 
+def _size(item: object) -> int:
+    return len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
 def _item(body: dict[str, Any]) -> ItemInput:
     return ItemInput(name=body["name"], data=dict(body["data"]))
 
@@ -109,7 +116,12 @@ def job_input(body: object) -> JobInput:
         found.append(FieldError("items", f"must hold 1 to {JOB_ITEMS_MAX} items"))
     else:
         for index, item in enumerate(items):
-            found.extend(_item_errors(item, f"items[{index}]"))
+            item_errors = _item_errors(item, f"items[{index}]")
+            if not item_errors and _size(item) > JOB_ITEM_MAX_BYTES:
+                item_errors = [
+                    FieldError(f"items[{index}]", f"must be at most {JOB_ITEM_MAX_BYTES} bytes")
+                ]
+            found.extend(item_errors)
             if len(found) >= _MAX_REPORTED:
                 break
     if found:

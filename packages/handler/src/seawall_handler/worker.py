@@ -1,7 +1,10 @@
 """The jobs worker: `seawall_handler.worker.handler`, the adapter between SQS and the jobs domain.
 
-First version: it accepts a batch and acknowledges every message that it can read, reporting the
-others as batch item failures (the event source mapping uses ReportBatchItemFailures).
+Each message is `{"job_id": ..., "chunks": n}` (the items wait in the table: claim check). The
+answer lists the messages to retry as `batchItemFailures` (the event source mapping reports batch
+item failures), so one bad message never makes SQS redeliver the good ones. A message that fails
+on its last receive (the queue's `maxReceiveCount`, read from its redrive policy) marks its job
+`failed` before SQS moves it to the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -9,31 +12,159 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
+import traceback
+from collections.abc import Callable
 from typing import Any
 
+from seawall_handler._aws import WORKER_TIMEOUTS, Calls, Clients
 from seawall_handler.config import Settings
+from seawall_handler.deadline import seconds_left
+from seawall_handler.errors import Unavailable
+from seawall_handler.faults import Faults
+from seawall_handler.job_store import DynamoJobStore
+from seawall_handler.jobs import JobMissing, Jobs
+from seawall_handler.models import Item
 from seawall_handler.observability import Log
+from seawall_handler.store import put_batch
+
+#: Seconds kept back from the import work to mark a job failed on its message's last receive.
+BOOKKEEPING_RESERVE = 3.0
 
 
 class Worker:
-    def __init__(self, settings: Settings, log: Log | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clients: Clients | None = None,
+        log: Log | None = None,
+        clock: Callable[[], float] = time.time,
+        perf: Callable[[], float] = time.perf_counter,
+        sleep: Callable[[float], object] = time.sleep,
+        faults: Faults | None = None,
+    ) -> None:
         self.settings = settings
+        self.clients = clients or Clients(WORKER_TIMEOUTS)
         self.log = log or Log(settings.log_level)
+        self.clock = clock
+        self.perf = perf
+        self.sleep = sleep
+        self.faults = faults or Faults.from_settings(settings, self.log, function="worker")
+        self.faults.install(self.clients)
+        self._max_receive: int | None = None
+        self._cold = True
 
     def handle(self, event: object, context: object) -> dict[str, Any]:
+        started = self.perf()
+        cold, self._cold = self._cold, False
+        left = seconds_left(context, started, self.perf)
+        work = Calls(self.clients, lambda: left() - BOOKKEEPING_RESERVE, sleep=self.sleep)
+        bookkeeping = Calls(self.clients, left, sleep=self.sleep)
         records = event.get("Records") if isinstance(event, dict) else None
-        failures = []
-        for record in records if isinstance(records, list) else []:
-            message_id = record.get("messageId") if isinstance(record, dict) else None
-            try:
-                body = json.loads(record["body"])
-                job_id = body["job_id"]
-            except (KeyError, TypeError, ValueError):
-                if isinstance(message_id, str):
-                    failures.append({"itemIdentifier": message_id})
-                continue
-            self.log.line("INFO", "job message", job_id=str(job_id)[:64])
+        records = records if isinstance(records, list) else []
+        outcomes = {"succeeded": 0, "failed": 0, "skipped": 0, "retry": 0}
+        fault = self.faults.pick()
+        failures: list[dict[str, str]] = []
+        try:
+            if fault and fault.spec.mode != "status_code":
+                fault.before(work.seconds_left, self.sleep)
+            for record in records:
+                outcome = self._process(record, work, bookkeeping)
+                outcomes[outcome] += 1
+                if outcome in ("retry", "failed"):
+                    message_id = record.get("messageId") if isinstance(record, dict) else None
+                    if isinstance(message_id, str):
+                        failures.append({"itemIdentifier": message_id})
+        finally:
+            if fault:
+                fault.after()
+            stats = [work.stats, bookkeeping.stats]
+            self.log.metrics(
+                "ERROR" if outcomes["failed"] else "INFO",
+                "batch",
+                {"Environment": self.settings.environment, "Function": "worker"},
+                {
+                    "JobsSucceeded": (outcomes["succeeded"], "Count"),
+                    "JobsFailed": (outcomes["failed"], "Count"),
+                    "MessagesRetried": (outcomes["retry"], "Count"),
+                    "Retries": (sum(s.retries for s in stats), "Count"),
+                    "Throttles": (sum(s.throttles for s in stats), "Count"),
+                    "DeadlineHits": (sum(s.deadline_hits for s in stats), "Count"),
+                    "Latency": ((self.perf() - started) * 1000, "Milliseconds"),
+                },
+                request_id=str(getattr(context, "aws_request_id", "")),
+                messages=len(records),
+                skipped=outcomes["skipped"],
+                cold_start=cold,
+                fault=fault.mode if fault else None,
+            )
         return {"batchItemFailures": failures}
+
+    def _process(self, record: object, work: Calls, bookkeeping: Calls) -> str:
+        job_id = _job_id(record)
+        if job_id is None:
+            self.log.line("WARNING", "unreadable message: left for the dead-letter queue")
+            return "retry"
+        jobs = self._jobs(work)
+        try:
+            return jobs.run(job_id)
+        except (Unavailable, JobMissing) as exc:
+            reason = str(exc)
+        except Exception as exc:
+            reason = f"unexpected error: {type(exc).__name__}"
+            self.log.line("ERROR", "job failed unexpectedly", job_id=job_id,
+                          traceback=traceback.format_exc())  # fmt: skip
+        if _receive_count(record) < self._max_receives(bookkeeping):
+            self.log.line("INFO", "job will be retried", job_id=job_id, reason=reason[:300])
+            return "retry"
+        try:
+            self._jobs(bookkeeping).fail(job_id, f"gave up after repeated failures: {reason}")
+        except Exception:
+            self.log.line("ERROR", "could not mark the job failed", job_id=job_id,
+                          traceback=traceback.format_exc())  # fmt: skip
+        return "failed"
+
+    def _jobs(self, calls: Calls) -> Jobs:
+        table = self.settings.table_name
+
+        def write_items(items: list[Item]) -> None:
+            put_batch(calls, table, items)
+
+        return Jobs(DynamoJobStore(calls, table), clock=self.clock, write_items=write_items)
+
+    def _max_receives(self, calls: Calls) -> int:
+        """The queue's maxReceiveCount (once per process); without a redrive policy, never."""
+        if self._max_receive is None:
+            try:
+                attributes = calls.call(
+                    "sqs",
+                    "get_queue_attributes",
+                    QueueUrl=self.settings.jobs_queue_url,
+                    AttributeNames=["RedrivePolicy"],
+                )["Attributes"]
+                policy = json.loads(attributes.get("RedrivePolicy", "{}"))
+                self._max_receive = int(policy.get("maxReceiveCount", 2**31))
+            except Exception as exc:
+                self.log.line("WARNING", "cannot read the queue's redrive policy",
+                              error=type(exc).__name__)  # fmt: skip
+                return 2**31  # unknown this time: retry, and ask again next time
+        return self._max_receive
+
+
+def _job_id(record: object) -> str | None:
+    try:
+        job_id = json.loads(record["body"])["job_id"]  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return job_id if isinstance(job_id, str) and len(job_id) <= 64 else None
+
+
+def _receive_count(record: object) -> int:
+    try:
+        return int(record["attributes"]["ApproximateReceiveCount"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return 1
 
 
 @functools.cache
