@@ -83,7 +83,11 @@ class Api:
         if response.status == 503 and isinstance(response.body, dict):
             response.headers.setdefault("Retry-After", "1")
         origin = request.header("origin")
-        if not (request.method == "OPTIONS" and "Access-Control-Allow-Origin" in response.headers):
+        is_preflight = (
+            request.method == "OPTIONS"
+            and request.header("access-control-request-method") is not None
+        )
+        if not is_preflight:  # a preflight carries its own headers, or none when refused
             response.headers.update(self.cors.response_headers(origin))
         response.headers["X-Request-Id"] = request_id
         self._log(request, found, calls, response, started, cold=cold, request_id=request_id,

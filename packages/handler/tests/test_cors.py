@@ -1,0 +1,104 @@
+"""CORS headers on every response, preflights answered, through retrylib.cors."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ORIGIN, Env, Harness, api_event, body, make_harness
+
+
+def with_origin(method: str, path: str, origin: str | None, **kwargs) -> dict:
+    event = api_event(method, path, **kwargs)
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        headers.pop("Origin")
+    if origin is not None:
+        event["headers"]["Origin"] = origin
+        event["multiValueHeaders"]["Origin"] = [origin]
+    return event
+
+
+@pytest.mark.parametrize("origin", [ORIGIN, "https://app.example.com", "https://a.b.example.com"])
+def test_allowed_origins_get_cors_headers(call: Harness, origin: str) -> None:
+    response = call(with_origin("GET", "/health", origin))
+    headers = response["headers"]
+    assert headers["Access-Control-Allow-Origin"] == origin
+    assert headers["Vary"] == "Origin"
+    assert "ETag" in headers["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Credentials" not in headers
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://example.com", "https://evil.com", "null", "http://localhost:3001", None]
+)
+def test_other_origins_get_no_cors_headers(call: Harness, origin: str | None) -> None:
+    response = call(with_origin("GET", "/health", origin))
+    assert response["statusCode"] == 200
+    assert not any(h.startswith("Access-Control-") for h in response["headers"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/items/nope", 404), ("PATCH", "/items", 405), ("POST", "/items", 415)],
+)
+def test_error_responses_carry_cors_headers(call: Harness, method, path, status) -> None:
+    response = call(with_origin(method, path, ORIGIN, raw_body="x"))
+    assert response["statusCode"] == status
+    assert response["headers"]["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_a_crash_still_answers_500_problem_with_cors(aws: Env, monkeypatch) -> None:
+    """A bug is simulated by making the domain raise; the response must still be usable."""
+    from seawall_handler.items import Items
+
+    def broken(self, item_id):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(Items, "get", broken)
+    call = make_harness(aws)
+    response = call(with_origin("GET", "/items/x", ORIGIN))
+    assert response["statusCode"] == 500
+    assert body(response)["type"] == "urn:seawall:problem:internal-error"
+    assert "bug" not in response["body"]
+    assert response["headers"]["Access-Control-Allow-Origin"] == ORIGIN
+    assert call.request_logs()[-1]["level"] == "ERROR"
+
+
+def preflight(origin: str, method: str, headers: str | None = None) -> dict:
+    extra = {"Access-Control-Request-Method": method}
+    if headers:
+        extra["Access-Control-Request-Headers"] = headers
+    return with_origin("OPTIONS", "/items", origin, headers=extra)
+
+
+def test_an_allowed_preflight_is_answered(call: Harness) -> None:
+    response = call(preflight(ORIGIN, "POST", "content-type, idempotency-key"))
+    assert response["statusCode"] == 204
+    headers = response["headers"]
+    assert headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "POST" in headers["Access-Control-Allow-Methods"]
+    assert "Idempotency-Key" in headers["Access-Control-Allow-Headers"]
+    assert headers["Access-Control-Max-Age"] == "600"
+    assert response["body"] == ""
+
+
+@pytest.mark.parametrize(
+    ("origin", "method", "headers"),
+    [("https://evil.com", "POST", None), (ORIGIN, "PATCH", None), (ORIGIN, "POST", "x-secret")],
+)
+def test_a_refused_preflight_is_403_without_cors_headers(call: Harness, origin, method, headers):
+    response = call(preflight(origin, method, headers))
+    assert response["statusCode"] == 403
+    assert "Access-Control-Allow-Origin" not in response["headers"]
+
+
+def test_plain_options_lists_the_allowed_methods(call: Harness) -> None:
+    response = call(with_origin("OPTIONS", "/items/abc", ORIGIN))
+    assert response["statusCode"] == 204
+    assert response["headers"]["Allow"] == "GET, PUT, DELETE, OPTIONS"
+
+
+def test_a_bad_origin_in_the_configuration_does_not_disable_the_others(aws: Env) -> None:
+    call = make_harness(aws, SEAWALL_CORS_ALLOW_ORIGINS=f"not an origin,{ORIGIN}")
+    response = call(with_origin("GET", "/health", ORIGIN))
+    assert response["headers"]["Access-Control-Allow-Origin"] == ORIGIN
+    warnings = [line for line in call.logs() if line.get("message") == "CORS origin ignored"]
+    assert warnings and warnings[0]["origin"] == "not an origin"
