@@ -101,4 +101,5 @@ def test_a_bad_origin_in_the_configuration_does_not_disable_the_others(aws: Env)
     response = call(with_origin("GET", "/health", ORIGIN))
     assert response["headers"]["Access-Control-Allow-Origin"] == ORIGIN
     warnings = [line for line in call.logs() if line.get("message") == "CORS origin ignored"]
-    assert warnings and warnings[0]["origin"] == "not an origin"
+    assert warnings
+    assert warnings[0]["origin"] == "not an origin"
