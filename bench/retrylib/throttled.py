@@ -1,0 +1,195 @@
+"""A throttled server: goodput and attempts per success, with and without a RetryBudget.
+
+A seeded discrete-event simulation; nothing sleeps. The server is a token bucket refilled at
+``C`` requests/s holding at most ``C / 10`` tokens (100 ms of burst); a request that finds no token
+is throttled (``ProvisionedThroughputExceededException``, as DynamoDB says it). Every message
+takes ``abs(normal(5 ms, 1 ms))`` each way.
+
+The clients run retrylib's real code: every request goes through ``RetryPolicy.acall``, driven by
+a small coroutine scheduler whose ``asleep`` and clock are simulated time. Two client models:
+
+- open loop: requests arrive as a Poisson stream at ``load * C`` per second, whatever happened to
+  earlier ones (like Lambda invocations behind API Gateway: users do not wait for each other);
+- closed loop: ``N`` workers, each with a next request ready after an exponential think time
+  sized so that they would offer ``load * C`` if every request succeeded at once; a worker waits
+  for its request, retries included, before thinking again.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Coroutine, Generator
+from dataclasses import dataclass
+from typing import Any
+
+from retrylib import RetryBudget, RetryPolicy, aws, stop, wait
+
+NET_MEAN = 0.005
+NET_SD = 0.001
+
+
+class Throttled(Exception):
+    """Looks like botocore's ClientError to retrylib.aws (duck typing, no botocore needed)."""
+
+    def __init__(self) -> None:
+        super().__init__("throttled")
+        self.response = {
+            "Error": {"Code": "ProvisionedThroughputExceededException"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+
+
+class _Until:
+    __slots__ = ("when",)
+
+    def __init__(self, when: float) -> None:
+        self.when = when
+
+    def __await__(self) -> Generator[float, None, None]:
+        yield self.when
+
+
+class Sim:
+    """Coroutines yield the simulated time at which they want to resume."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._queue: list[tuple[float, int, Coroutine[Any, Any, Any]]] = []
+        self._sequence = 0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> _Until:
+        return _Until(self.now + seconds)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], when: float | None = None) -> None:
+        self._sequence += 1
+        heapq.heappush(self._queue, (self.now if when is None else when, self._sequence, coroutine))
+
+    def run(self, until: float) -> None:
+        queue = self._queue
+        while queue and queue[0][0] <= until:
+            self.now, _, coroutine = heapq.heappop(queue)
+            try:
+                wake = coroutine.send(None)
+            except StopIteration:
+                continue
+            self.spawn(coroutine, wake)
+
+
+@dataclass
+class Result:
+    goodput: float  # successes per second as a share of C
+    attempts_per_success: float  # every attempt the server saw, per success
+    attempts_per_succeeded_request: float  # mean attempts of the requests that succeeded
+    failed_share: float  # requests that ended in an error
+    p99_latency: float  # seconds, requests that succeeded
+
+
+def simulate(
+    make_policy: Callable[[Sim], RetryPolicy],
+    *,
+    capacity: float = 100.0,
+    load: float = 3.0,
+    clients: int = 50,
+    closed: bool = False,
+    duration: float = 60.0,
+    warmup: float = 10.0,
+    seed: int = 1,
+) -> Result:
+    sim = Sim()
+    rng = random.Random(seed)
+    policy = make_policy(sim)
+    bucket = {"tokens": capacity / 10, "last": 0.0}
+    burst = capacity / 10
+    counts = {"attempts": 0, "successes": 0, "requests": 0, "failed": 0, "success_attempts": 0}
+    latencies: list[float] = []
+
+    def net() -> float:
+        return abs(rng.normalvariate(NET_MEAN, NET_SD))
+
+    def measuring() -> bool:
+        return sim.now >= warmup
+
+    async def attempt(tries: list[int]) -> None:
+        tries[0] += 1
+        await sim.sleep(net())
+        refill = (sim.now - bucket["last"]) * capacity
+        bucket["tokens"] = min(burst, bucket["tokens"] + refill)
+        bucket["last"] = sim.now
+        if measuring():
+            counts["attempts"] += 1
+        ok = bucket["tokens"] >= 1.0
+        if ok:
+            bucket["tokens"] -= 1.0
+        await sim.sleep(net())
+        if not ok:
+            raise Throttled
+
+    async def request() -> None:
+        started = sim.now
+        tries = [0]
+        counted = measuring()
+        try:
+            await policy.acall(attempt, tries)
+        except Exception:
+            if counted:
+                counts["requests"] += 1
+                counts["failed"] += 1
+            return
+        if counted:
+            counts["requests"] += 1
+            counts["success_attempts"] += tries[0]
+            latencies.append(sim.now - started)
+        if measuring():
+            counts["successes"] += 1
+
+    async def open_arrivals() -> None:
+        while True:
+            await sim.sleep(rng.expovariate(load * capacity))
+            sim.spawn(request())
+
+    async def worker() -> None:
+        rate = load * capacity / clients
+        while True:
+            await sim.sleep(rng.expovariate(rate))
+            await request()
+
+    if closed:
+        for _ in range(clients):
+            sim.spawn(worker())
+    else:
+        sim.spawn(open_arrivals())
+    sim.run(warmup + duration)
+    successes = max(counts["successes"], 1)
+    latencies.sort()
+    return Result(
+        goodput=counts["successes"] / (capacity * duration),
+        attempts_per_success=counts["attempts"] / successes,
+        attempts_per_succeeded_request=counts["success_attempts"] / max(len(latencies), 1),
+        failed_share=counts["failed"] / max(counts["requests"], 1),
+        p99_latency=latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
+    )
+
+
+def policies() -> dict[str, Callable[[Sim], RetryPolicy]]:
+    """The contenders; each gets the simulation's clock and sleep, and its own seeded rng."""
+
+    def injected(sim: Sim) -> dict[str, Any]:
+        return {"clock": sim.clock, "asleep": sim.sleep, "rng": random.Random(7)}
+
+    return {
+        "no retries": lambda sim: RetryPolicy(stop=stop.after_attempts(1), **injected(sim)),
+        "full jitter, 5 attempts": lambda sim: RetryPolicy(
+            wait=wait.full_jitter(0.025, 5.0),
+            stop=stop.after_attempts(5),
+            retry_on=aws.is_retryable,
+            **injected(sim),
+        ),
+        "retrylib dynamodb_policy()": lambda sim: aws.dynamodb_policy(**injected(sim)),
+        "retrylib dynamodb_policy(budget=RetryBudget())": lambda sim: aws.dynamodb_policy(
+            budget=RetryBudget(), **injected(sim)
+        ),
+    }
