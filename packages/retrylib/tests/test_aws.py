@@ -20,7 +20,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from botocore.retries import standard
-from conftest import FakeTime
+from retrylib_doubles import FakeTime
 
 from retrylib import DeadlineExceeded, RetryBudget, RetryPolicy, aws, stop, wait
 

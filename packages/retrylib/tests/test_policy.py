@@ -8,9 +8,9 @@ import random
 import traceback
 
 import pytest
-from conftest import FakeTime, Script
 from hypothesis import given
 from hypothesis import strategies as st
+from retrylib_doubles import FakeTime, Script
 
 from retrylib import (
     DeadlineExceeded,
