@@ -157,15 +157,29 @@ def is_throttling(error: BaseException) -> bool:
     return classify(error) is THROTTLING
 
 
-def _stop_with(
-    max_attempts: int, deadline: float | Callable[[], float] | None, max_elapsed: float | None
-) -> _stop.Stop:
+def _aws_policy(
+    base: float,
+    cap: float,
+    *,
+    max_attempts: int,
+    deadline: float | Callable[[], float] | None,
+    max_elapsed: float | None,
+    budget: RetryBudget | None,
+    settings: dict[str, Any],
+) -> RetryPolicy:
+    """Throttling and transient errors only, the default wait, attempts/elapsed/deadline stops."""
     condition = _stop.after_attempts(max_attempts)
     if max_elapsed is not None:
         condition = condition | _stop.after_delay(max_elapsed)
     if deadline is not None:
         condition = condition | _stop.before_deadline(deadline)
-    return condition
+    return RetryPolicy(
+        wait=_wait.default(base, cap),
+        stop=condition,
+        retry_on=is_retryable,
+        budget=budget,
+        **settings,
+    )
 
 
 def dynamodb_policy(
@@ -184,12 +198,14 @@ def dynamodb_policy(
     5 s. Give ``deadline`` (see :func:`retrylib.stop.before_deadline`) inside Lambda. Other
     keyword arguments go to :class:`~retrylib.RetryPolicy` (``on_retry``, ``clock``...).
     """
-    return RetryPolicy(
-        wait=_wait.default(base, cap),
-        stop=_stop_with(max_attempts, deadline, None),
-        retry_on=is_retryable,
+    return _aws_policy(
+        base,
+        cap,
+        max_attempts=max_attempts,
+        deadline=deadline,
+        max_elapsed=None,
         budget=budget,
-        **settings,
+        settings=settings,
     )
 
 
@@ -209,12 +225,14 @@ def control_plane_policy(
     1 s (botocore's throttling base) and grow to ``cap`` 20 s (botocore's maximum backoff), for
     at most ``max_attempts`` attempts and ``max_elapsed`` seconds.
     """
-    return RetryPolicy(
-        wait=_wait.default(base, cap),
-        stop=_stop_with(max_attempts, deadline, max_elapsed),
-        retry_on=is_retryable,
+    return _aws_policy(
+        base,
+        cap,
+        max_attempts=max_attempts,
+        deadline=deadline,
+        max_elapsed=max_elapsed,
         budget=budget,
-        **settings,
+        settings=settings,
     )
 
 

@@ -29,8 +29,6 @@ T = TypeVar("T")
 Hook = Callable[..., object]
 RetryOn = type[BaseException] | tuple[type[BaseException], ...] | Callable[[BaseException], bool]
 
-_UNSET: Any = object()
-
 
 def _predicate(retry_on: RetryOn) -> Callable[[BaseException], bool]:
     if isinstance(retry_on, type) and issubclass(retry_on, BaseException):
