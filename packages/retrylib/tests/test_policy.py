@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import pickle
 import random
 import traceback
 
@@ -140,6 +141,18 @@ def test_deadline_from_seconds_left_like_a_lambda_context(fake_time):
         make_policy(fake_time, stop=stop.before_deadline(seconds_left)).call(script)
     assert fake_time.now < end - 1.0 + 0.2  # only the last call may run into the margin
     assert caught.value.retry_after == 1
+
+
+def test_errors_survive_pickling_for_process_pools():
+    deadline = pickle.loads(pickle.dumps(DeadlineExceeded(3, Flaky("x"), 2.5)))
+    assert (deadline.attempts, deadline.delay, deadline.retry_after) == (3, 2.5, 3)
+    assert deadline.reason is StopReason.DEADLINE
+    gave_up = pickle.loads(pickle.dumps(RetryError(2, Flaky("y"), StopReason.BUDGET)))
+    assert (gave_up.attempts, gave_up.reason, str(gave_up.last_exception)) == (
+        2,
+        StopReason.BUDGET,
+        "y",
+    )
 
 
 def test_retry_after_rounds_up_to_whole_seconds():

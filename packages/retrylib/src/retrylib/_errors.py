@@ -42,6 +42,7 @@ class DeadlineExceeded(RetryError):
 
     def __init__(self, attempts: int, last_exception: BaseException, delay: float) -> None:
         super().__init__(attempts, last_exception, StopReason.DEADLINE)
+        self.args = (attempts, last_exception, delay)  # what pickle passes back to __init__
         self.delay = delay
 
     @property
