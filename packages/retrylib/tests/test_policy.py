@@ -423,3 +423,12 @@ def test_sync_and_async_paths_behave_the_same(scenario, mode):
     # A budget is state: give each run its own.
     fresh = lambda: {k: (RetryBudget(5) if k == "budget" else v) for k, v in settings.items()}  # noqa: E731
     assert _run(mode, outcomes, **fresh()) == _run("call", outcomes, **fresh())
+
+
+def test_the_default_sleeps_are_real_time_and_asyncio_sleep():
+    # Zero-second waits: the real time.sleep and asyncio.sleep run, and nothing waits.
+    policy = RetryPolicy(wait=wait.constant(0.0), retry_on=Flaky)
+    assert policy.call(Script([Flaky(), "sync"])) == "sync"
+    script = Script([Flaky(), "async"])
+    assert asyncio.run(policy.acall(script.acall)) == "async"
+    assert script.calls == 2
