@@ -1,6 +1,6 @@
 """Where things are: the seawall checkout, and the CLI's working state inside it.
 
-Layout of the state directory (`<project>/.seawall/`, git-ignored):
+Layout of the state directory (`<project>/.seawall/`, git-ignored; $SEAWALL_STATE_DIR moves it):
 
     artifacts/<sha256>.zip    content-addressed Lambda artifacts (shared by all environments)
     terraformrc               the Terraform CLI config, when a provider mirror is in use
@@ -11,17 +11,26 @@ Layout of the state directory (`<project>/.seawall/`, git-ignored):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from seawall.errors import UsageError
 
 ENVIRONMENTS = ("local", "dev", "prod")
+# Moves the state directory elsewhere (tests use it to run beside a developer's own `seawall up`).
+STATE_DIR_ENV = "SEAWALL_STATE_DIR"
+
+
+def _state_dir_from_env() -> Path | None:
+    value = os.environ.get(STATE_DIR_ENV)
+    return Path(value) if value else None
 
 
 @dataclass(frozen=True)
 class Project:
     root: Path
+    state_override: Path | None = field(default_factory=_state_dir_from_env)
 
     @classmethod
     def locate(cls, start: Path | None = None) -> Project:
@@ -50,7 +59,7 @@ class Project:
 
     @property
     def state_dir(self) -> Path:
-        return self.root / ".seawall"
+        return self.state_override or self.root / ".seawall"
 
     @property
     def artifact_store(self) -> Path:

@@ -1,0 +1,175 @@
+"""`seawall up` end to end on the emulator: the same path as `seawall up --once`, over real HTTP.
+
+The stack is applied once for this module. The last test tears it down and checks that every
+process it started is gone, so the tests run in the order written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from seawall.build import build_artifact
+from seawall.local import LocalStack
+from seawall.project import STATE_DIR_ENV, Project
+from seawall.smoke import http_json
+from seawall.terraform import PLAN_NO_CHANGES
+
+pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
+
+
+def running(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in cmdline and running(int(entry.name)):
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("seawall-state")
+
+
+@pytest.fixture(scope="module")
+def stack(project_root: Path, state_dir: Path, tf_mirror: str | None):
+    local = LocalStack(Project(project_root, state_override=state_dir), tf_mirror=tf_mirror)
+    with local:
+        yield local
+
+
+def test_smoke_check_round_trips_an_item(stack: LocalStack) -> None:
+    result = stack.smoke()
+    assert result.passed, result.detail
+
+
+def test_created_item_is_served_with_the_api_key(stack: LocalStack) -> None:
+    headers = {"x-api-key": stack.api_key}
+    status, response_headers, created = http_json(
+        "POST", f"{stack.api_url}/items", body={"name": "e2e", "data": {"n": 1}}, headers=headers
+    )
+    assert status == 201, created
+    assert response_headers["Location"].endswith(f"/items/{created['id']}")
+    status, _, fetched = http_json("GET", f"{stack.api_url}/items/{created['id']}", headers=headers)
+    assert status == 200
+    assert fetched["name"] == "e2e"
+    assert fetched["data"] == {"n": 1}
+
+
+def test_health_needs_no_api_key(stack: LocalStack) -> None:
+    status, _, body = http_json("GET", f"{stack.api_url}/health")
+    assert (status, body) == (200, {"status": "ok"})
+
+
+@pytest.mark.parametrize("headers", [{}, {"x-api-key": "not-a-key"}])
+def test_items_without_a_valid_api_key_are_forbidden(stack: LocalStack, headers: dict) -> None:
+    status, _, body = http_json(
+        "POST", f"{stack.api_url}/items", body={"name": "x"}, headers=headers
+    )
+    assert status == 403
+    assert body == {"message": "Forbidden"}
+
+
+def test_unknown_route_gets_api_gateways_error(stack: LocalStack) -> None:
+    status, headers, body = http_json(
+        "GET", f"{stack.api_url}/no/such/route", headers={"x-api-key": stack.api_key}
+    )
+    assert status == 403
+    assert body == {"message": "Missing Authentication Token"}
+    assert headers.get("x-amzn-ErrorType") == "MissingAuthenticationTokenException"
+
+
+def test_second_plan_reports_no_changes(stack: LocalStack) -> None:
+    run = stack.terraform().plan(
+        var_files=[stack.project.var_file("local")], variables=stack.variables()
+    )
+    assert run.returncode == PLAN_NO_CHANGES, run.output[-3000:]
+
+
+def test_rebuilding_the_artifact_gives_the_same_bytes(stack: LocalStack, tmp_path: Path) -> None:
+    assert stack.artifact is not None
+    again = build_artifact(stack.project.root, tmp_path / "store")
+    assert again.sha256_hex == stack.artifact.sha256_hex
+    assert again.path.read_bytes() == stack.artifact.path.read_bytes()
+
+
+def test_outputs_command_prints_the_local_api(stack: LocalStack, state_dir: Path) -> None:
+    env = {**os.environ, STATE_DIR_ENV: str(state_dir)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seawall",
+            "--project-dir",
+            str(stack.project.root),
+            "outputs",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    outputs = json.loads(result.stdout)
+    assert outputs["api_url"] == stack.api_url
+    assert outputs["api_key"] == stack.api_key
+    assert outputs["table_name"] == stack.outputs["table_name"]
+
+
+def test_down_stops_every_process_it_started(stack: LocalStack, state_dir: Path) -> None:
+    assert stack.gateway is not None
+    pids = [stack.emulator.pid, stack.gateway.pid]
+    workers = processes_mentioning(str(state_dir))  # function environments run from the state dir
+    assert all(running(pid) for pid in pids)
+    assert workers, "expected warm function environments after the requests above"
+    stack.down()
+    assert not [pid for pid in pids + workers if running(pid)]
+    assert not (state_dir / "local" / "session.json").exists()
+
+
+def test_seawall_up_once_exits_zero_and_prints_the_summary(
+    project_root: Path, tmp_path: Path, tf_mirror: str | None
+) -> None:
+    env = {**os.environ, STATE_DIR_ENV: str(tmp_path)}
+    if tf_mirror:
+        env["SEAWALL_TF_MIRROR"] = tf_mirror
+    result = subprocess.run(
+        [sys.executable, "-m", "seawall", "--project-dir", str(project_root), "up", "--once"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
+    assert "the local stack is up" in result.stdout
+    assert "created and read back item" in result.stdout
+    emulator_url = next(
+        line.split()[-1]
+        for line in result.stdout.splitlines()
+        if line.strip().startswith("emulator")
+    )
+    emulator_port = emulator_url.rsplit(":", 1)[1]
+    assert processes_mentioning(f"moto.server -H 127.0.0.1 -p {emulator_port}") == []
+    assert processes_mentioning(str(tmp_path)) == []  # the gateway and function environments
