@@ -199,8 +199,9 @@ def make_harness(env: Env, **settings: str) -> Harness:
     clock = FakeClock()
     lines: list[str] = []
     log = Log("INFO", write=lines.append, clock=clock.time)
-    api = Api(env.settings(**settings), log=log, clock=clock.time, perf=clock.perf,
-              sleep=clock.sleep)  # fmt: skip
+    api = Api(
+        env.settings(**settings), log=log, clock=clock.time, perf=clock.perf, sleep=clock.sleep
+    )
     return Harness(api, clock, lines)
 
 

@@ -71,8 +71,10 @@ def test_throttle_mode_runs_the_real_retry_path(aws: Env) -> None:
 
 def test_partial_throttling_is_absorbed_by_retries(aws: Env) -> None:
     call = with_faults(aws, {"mode": "throttle", "throttle_rate": 0.5}, seed=3)
-    statuses = [call(api_event("POST", "/items", {"name": "a", "data": {}}))["statusCode"]
-                for _ in range(10)]  # fmt: skip
+    statuses = [
+        call(api_event("POST", "/items", {"name": "a", "data": {}}))["statusCode"]
+        for _ in range(10)
+    ]
     assert statuses == [201] * 10
     assert sum(line["Retries"] for line in call.request_logs()) > 0
 
@@ -102,16 +104,24 @@ def test_refused_in_prod_unless_allowed(aws: Env) -> None:
     refused = with_faults(aws, spec, SEAWALL_ENVIRONMENT="prod")
     assert refused(api_event("GET", "/health"))["statusCode"] == 200
     assert any(line["message"] == "fault injection refused in prod" for line in refused.logs())
-    allowed = with_faults(aws, spec, SEAWALL_ENVIRONMENT="prod",
-                          SEAWALL_ALLOW_FAULT_INJECTION_IN_PROD="true")  # fmt: skip
+    allowed = with_faults(
+        aws, spec, SEAWALL_ENVIRONMENT="prod", SEAWALL_ALLOW_FAULT_INJECTION_IN_PROD="true"
+    )
     assert allowed(api_event("GET", "/health"))["statusCode"] == 503
 
 
 @pytest.mark.parametrize(
     "text",
-    ["{", "[]", '{"mode": "chaos"}', '{"mode": "latency", "rate": 2}', '{"mode": "x", "y": 1}',
-     '{"mode": "throttle", "throttle_error": "Nope"}', '{"mode": "latency", "functions": []}'],
-)  # fmt: skip
+    [
+        "{",
+        "[]",
+        '{"mode": "chaos"}',
+        '{"mode": "latency", "rate": 2}',
+        '{"mode": "x", "y": 1}',
+        '{"mode": "throttle", "throttle_error": "Nope"}',
+        '{"mode": "latency", "functions": []}',
+    ],
+)
 def test_an_invalid_setting_is_logged_and_ignored(text: str) -> None:
     lines: list[str] = []
     from seawall_handler.config import Settings

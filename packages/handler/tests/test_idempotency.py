@@ -67,9 +67,11 @@ def in_flight(call: Harness, key: str = "key-1", item: object = ITEM) -> Claim:
     """Begin a request with `key` the way a concurrent invocation would, and leave it running."""
     calls = Calls(call.api.clients, lambda: 9.0)
     claim = Idempotency(calls, TABLE, call.clock.time).begin(
-        "key-1#POST /items", key, fingerprint("POST", "/items", item),
+        "key-1#POST /items",
+        key,
+        fingerprint("POST", "/items", item),
         lambda: "6f1c2a9e-0000-4000-8000-000000000001",
-    )  # fmt: skip
+    )
     assert isinstance(claim, Claim)
     return claim
 

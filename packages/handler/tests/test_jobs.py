@@ -89,8 +89,11 @@ def test_submit_answers_202_queued_with_location(call: Harness, aws: Env) -> Non
     assert response["headers"]["Location"] == f"/jobs/{created['id']}"
     status = job(call, created["id"])
     assert (status["status"], status["total"], status["processed"], status["failed"]) == (
-        "queued", 3, 0, 0,
-    )  # fmt: skip
+        "queued",
+        3,
+        0,
+        0,
+    )
 
 
 def test_the_worker_imports_the_items_and_the_job_succeeds(call: Harness, aws: Env) -> None:
@@ -99,8 +102,11 @@ def test_the_worker_imports_the_items_and_the_job_succeeds(call: Harness, aws: E
     assert result == {"received": 1, "batchItemFailures": []}
     status = job(call, job_id)
     assert (status["status"], status["processed"], status["failed"], status["errors"]) == (
-        "succeeded", 60, 0, [],
-    )  # fmt: skip
+        "succeeded",
+        60,
+        0,
+        [],
+    )
     assert count_items(aws) == 60
     listed = body(call(api_event("GET", "/items", query={"limit": "100"})))["items"]
     assert sorted(i["name"] for i in listed) == sorted(f"item {i}" for i in range(60))

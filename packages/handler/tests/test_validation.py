@@ -81,8 +81,12 @@ def test_wrong_content_type_is_415(call: Harness, content_type: str | None) -> N
 
 
 def test_json_with_charset_utf8_is_fine(call: Harness) -> None:
-    event = api_event("POST", "/items", {"name": "a", "data": {}},
-                      headers={"Content-Type": "application/json; charset=UTF-8"})  # fmt: skip
+    event = api_event(
+        "POST",
+        "/items",
+        {"name": "a", "data": {}},
+        headers={"Content-Type": "application/json; charset=UTF-8"},
+    )
     assert call(event)["statusCode"] == 201
 
 

@@ -70,12 +70,25 @@ class Api:
             response = problems.from_error(error, request_id)
         except Exception as error:
             if fault and fault.raised(error):
-                self._log(request, found, calls, None, started, cold=cold,
-                          request_id=request_id, fault=fault.mode)  # fmt: skip
+                self._log(
+                    request,
+                    found,
+                    calls,
+                    None,
+                    started,
+                    cold=cold,
+                    request_id=request_id,
+                    fault=fault.mode,
+                )
                 raise
             crashed = True
-            self.log.line("ERROR", "unhandled error", request_id=request_id,
-                          error=type(error).__name__, traceback=traceback.format_exc())  # fmt: skip
+            self.log.line(
+                "ERROR",
+                "unhandled error",
+                request_id=request_id,
+                error=type(error).__name__,
+                traceback=traceback.format_exc(),
+            )
             response = problems.internal_error(request_id)
         finally:
             if fault:
@@ -90,8 +103,17 @@ class Api:
         if not is_preflight:  # a preflight carries its own headers, or none when refused
             response.headers.update(self.cors.response_headers(origin))
         response.headers["X-Request-Id"] = request_id
-        self._log(request, found, calls, response, started, cold=cold, request_id=request_id,
-                  fault=fault.mode if fault else None, crashed=crashed)  # fmt: skip
+        self._log(
+            request,
+            found,
+            calls,
+            response,
+            started,
+            cold=cold,
+            request_id=request_id,
+            fault=fault.mode if fault else None,
+            crashed=crashed,
+        )
         return response.to_proxy_result()
 
     def _dispatch(
@@ -127,10 +149,18 @@ class Api:
         return Response(204, headers={**headers, "Allow": ", ".join(found.allow)})
 
     def _log(
-        self, request: Request, found: routes.Match | None, calls: Calls,
-        response: Response | None, started: float, *, cold: bool, request_id: str,
-        fault: str | None, crashed: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        request: Request,
+        found: routes.Match | None,
+        calls: Calls,
+        response: Response | None,
+        started: float,
+        *,
+        cold: bool,
+        request_id: str,
+        fault: str | None,
+        crashed: bool = False,
+    ) -> None:
         status = response.status if response is not None else 0
         replayed = response is not None and "Idempotent-Replayed" in response.headers
         error_level = crashed or status >= 500 or response is None

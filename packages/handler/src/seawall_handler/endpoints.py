@@ -128,8 +128,9 @@ class Endpoints:
 
         def submit(job_id: str | None) -> Response:
             job = self._jobs().submit(job_input_, job_id or new_id())
-            return Response(202, {"id": job.id, "status": job.status},
-                            {"Location": f"/jobs/{job.id}"})  # fmt: skip
+            return Response(
+                202, {"id": job.id, "status": job.status}, {"Location": f"/jobs/{job.id}"}
+            )
 
         return self._idempotent(request, "/jobs", body, submit)
 

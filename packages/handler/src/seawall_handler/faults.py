@@ -71,14 +71,26 @@ def parse_spec(text: str) -> FaultSpec:
         raise ValueError(f"not JSON: {exc}") from exc
     if not isinstance(raw, dict):
         raise ValueError("must be a JSON object")
-    known = {"mode", "rate", "latency_ms", "status_code", "exception_message",
-             "throttle_rate", "throttle_error", "functions"}  # fmt: skip
+    known = {
+        "mode",
+        "rate",
+        "latency_ms",
+        "status_code",
+        "exception_message",
+        "throttle_rate",
+        "throttle_error",
+        "functions",
+    }
     errors = [FieldError(key, "unknown setting") for key in raw if key not in known]
     if raw.get("mode") not in MODES:
         errors.append(FieldError("mode", f"must be one of {', '.join(MODES)}"))
     values: dict[str, Any] = {}
-    for name, low, high in (("rate", 0, 1), ("throttle_rate", 0, 1),
-                            ("latency_ms", 0, 900_000), ("status_code", 100, 599)):  # fmt: skip
+    for name, low, high in (
+        ("rate", 0, 1),
+        ("throttle_rate", 0, 1),
+        ("latency_ms", 0, 900_000),
+        ("status_code", 100, 599),
+    ):
         if name in raw and (value := _number(raw, name, low, high, errors)) is not None:
             values[name] = int(value) if name in ("latency_ms", "status_code") else float(value)
     if "throttle_error" in raw and raw["throttle_error"] not in THROTTLE_ERRORS:
@@ -158,8 +170,11 @@ class Faults:
             log.line("WARNING", "fault injection setting ignored", reason=str(exc)[:500])
             return cls(None, function)
         if settings.environment == "prod" and not settings.allow_fault_injection_in_prod:
-            log.line("WARNING", "fault injection refused in prod",
-                     hint="set SEAWALL_ALLOW_FAULT_INJECTION_IN_PROD=true to allow it")  # fmt: skip
+            log.line(
+                "WARNING",
+                "fault injection refused in prod",
+                hint="set SEAWALL_ALLOW_FAULT_INJECTION_IN_PROD=true to allow it",
+            )
             return cls(None, function)
         log.line("WARNING", "fault injection enabled", mode=spec.mode, rate=spec.rate)
         return cls(spec, function)
@@ -181,10 +196,12 @@ class Faults:
             return None
         from botocore.awsrequest import AWSResponse  # noqa: PLC0415 - only when throttling
 
-        body = json.dumps({
-            "__type": f"com.amazonaws.dynamodb.v20120810#{spec.throttle_error}",
-            "message": "injected by seawall fault injection",
-        }).encode()  # fmt: skip
+        body = json.dumps(
+            {
+                "__type": f"com.amazonaws.dynamodb.v20120810#{spec.throttle_error}",
+                "message": "injected by seawall fault injection",
+            }
+        ).encode()
         headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "injected"}
         return AWSResponse(getattr(request, "url", ""), 400, headers, _Raw(body))
 

@@ -136,18 +136,27 @@ class DynamoJobStore:
         return items
 
     def start(self, job_id: str, now: str) -> None:
-        self._update(job_id, "SET #s = :running, updated_at = :now",
-                     "#s IN (:queued, :running)",
-                     {":running": {"S": "running"}, ":queued": {"S": "queued"},
-                      ":now": {"S": now}})  # fmt: skip
+        self._update(
+            job_id,
+            "SET #s = :running, updated_at = :now",
+            "#s IN (:queued, :running)",
+            {":running": {"S": "running"}, ":queued": {"S": "queued"}, ":now": {"S": now}},
+        )
 
     def chunk_done(self, job_id: str, index: int, written: int, now: str) -> None:
         """Record chunk `index` as written; conditional, so two workers cannot count it twice."""
-        self._update(job_id, "SET chunks_done = :next, updated_at = :now ADD #p :n",
-                     "chunks_done = :index AND #s = :running",
-                     {":next": {"N": str(index + 1)}, ":index": {"N": str(index)},
-                      ":n": {"N": str(written)}, ":now": {"S": now},
-                      ":running": {"S": "running"}})  # fmt: skip
+        self._update(
+            job_id,
+            "SET chunks_done = :next, updated_at = :now ADD #p :n",
+            "chunks_done = :index AND #s = :running",
+            {
+                ":next": {"N": str(index + 1)},
+                ":index": {"N": str(index)},
+                ":n": {"N": str(written)},
+                ":now": {"S": now},
+                ":running": {"S": "running"},
+            },
+        )
 
     def finish(
         self, job_id: str, status: str, now: str, failed: int = 0, error: str | None = None

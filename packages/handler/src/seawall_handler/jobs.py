@@ -77,8 +77,7 @@ class Jobs:
         now = timestamp(now_epoch)
         chunks = pack(job.items)
         self._store.put_chunks(job_id, chunks, int(now_epoch) + CHUNK_TTL)
-        record = Job(job_id, job.type, "queued", len(job.items), 0, 0, len(chunks), 0, (),
-                     now, now)  # fmt: skip
+        record = Job(job_id, job.type, "queued", len(job.items), 0, 0, len(chunks), 0, (), now, now)
         self._store.put_queued(record, int(now_epoch) + JOB_TTL)
         try:
             self._queue.send({"job_id": job_id, "chunks": len(chunks)})
@@ -115,11 +114,19 @@ class Jobs:
                 if payload is None:
                     self.fail(job_id, f"the job's items (chunk {index}) are missing or expired")
                     return "failed"
-                self._write_items([
-                    Item(imported_item_id(job_id, index, n), entry["name"], entry["data"], 1,
-                         job.created_at, job.created_at)
-                    for n, entry in enumerate(payload)
-                ])  # fmt: skip
+                self._write_items(
+                    [
+                        Item(
+                            imported_item_id(job_id, index, n),
+                            entry["name"],
+                            entry["data"],
+                            1,
+                            job.created_at,
+                            job.created_at,
+                        )
+                        for n, entry in enumerate(payload)
+                    ]
+                )
                 self._store.chunk_done(job_id, index, len(payload), self._now())
             self._store.finish(job_id, "succeeded", self._now())
         except JobConflict:

@@ -113,16 +113,21 @@ class Worker:
             reason = str(exc)
         except Exception as exc:
             reason = f"unexpected error: {type(exc).__name__}"
-            self.log.line("ERROR", "job failed unexpectedly", job_id=job_id,
-                          traceback=traceback.format_exc())  # fmt: skip
+            self.log.line(
+                "ERROR", "job failed unexpectedly", job_id=job_id, traceback=traceback.format_exc()
+            )
         if _receive_count(record) < self._max_receives(bookkeeping):
             self.log.line("INFO", "job will be retried", job_id=job_id, reason=reason[:300])
             return "retry"
         try:
             self._jobs(bookkeeping).fail(job_id, f"gave up after repeated failures: {reason}")
         except Exception:
-            self.log.line("ERROR", "could not mark the job failed", job_id=job_id,
-                          traceback=traceback.format_exc())  # fmt: skip
+            self.log.line(
+                "ERROR",
+                "could not mark the job failed",
+                job_id=job_id,
+                traceback=traceback.format_exc(),
+            )
         return "failed"
 
     def _jobs(self, calls: Calls) -> Jobs:
@@ -146,8 +151,9 @@ class Worker:
                 policy = json.loads(attributes.get("RedrivePolicy", "{}"))
                 self._max_receive = int(policy.get("maxReceiveCount", 2**31))
             except Exception as exc:
-                self.log.line("WARNING", "cannot read the queue's redrive policy",
-                              error=type(exc).__name__)  # fmt: skip
+                self.log.line(
+                    "WARNING", "cannot read the queue's redrive policy", error=type(exc).__name__
+                )
                 return 2**31  # unknown this time: retry, and ask again next time
         return self._max_receive
 

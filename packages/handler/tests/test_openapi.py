@@ -1,0 +1,51 @@
+"""The OpenAPI document shipped in the package agrees with the code it describes."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from seawall_handler import endpoints, routes, validation
+
+
+def load() -> dict:
+    return json.loads(resources.files("seawall_handler").joinpath("openapi.json").read_text())
+
+
+def test_it_is_shipped_as_package_data_and_is_openapi_3() -> None:
+    assert load()["openapi"].startswith("3.")
+
+
+def test_every_route_and_method_is_documented_and_nothing_else() -> None:
+    documented = {
+        (path, method.upper())
+        for path, operations in load()["paths"].items()
+        for method in operations
+        if method != "parameters"
+    }
+    implemented = {(route.template, method) for route in routes.ROUTES for method in route.methods}
+    assert documented == implemented
+
+
+def test_schema_limits_match_the_validation_code() -> None:
+    schemas = load()["components"]["schemas"]
+    item = schemas["ItemInput"]["properties"]
+    assert item["name"]["minLength"] == 1
+    assert item["name"]["maxLength"] == validation.NAME_MAX
+    assert item["data"]["maxProperties"] == validation.DATA_MAX_KEYS
+    assert schemas["ItemInput"]["additionalProperties"] is False
+    jobs = schemas["JobInput"]["properties"]
+    assert jobs["items"]["maxItems"] == validation.JOB_ITEMS_MAX
+    assert jobs["type"]["enum"] == list(validation.JOB_TYPES)
+    limit = load()["paths"]["/items"]["get"]["parameters"][0]["schema"]
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (
+        1,
+        endpoints.MAX_LIMIT,
+        endpoints.DEFAULT_LIMIT,
+    )
+
+
+def test_body_limits_are_documented() -> None:
+    text = json.dumps(load())
+    assert f"{endpoints.ITEM_BODY_LIMIT} bytes" in text
+    assert f"{endpoints.JOB_BODY_LIMIT} bytes" in text
