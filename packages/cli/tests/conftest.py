@@ -49,6 +49,12 @@ def unserialisable(event, context):
 
 def leave(event, context):
     sys.exit(3)
+
+def batch(event, context):
+    failed = [r["messageId"] for r in event["Records"] if r["body"] == "fail"]
+    if any(r["body"] == "crash" for r in event["Records"]):
+        raise RuntimeError("the whole batch fails")
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
 """
 
 

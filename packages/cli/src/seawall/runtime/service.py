@@ -1,4 +1,5 @@
-"""The local runtime as one object: read the stage from the emulator, warm pools, serve HTTP."""
+"""The local runtime as one object: read the stack from the emulator, warm pools, serve HTTP and
+poll queues."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from seawall.emulator import Connection
 from seawall.runtime.functions import code_directory, load_function
 from seawall.runtime.gateway import Gateway
 from seawall.runtime.pool import FunctionLog, FunctionPool
-from seawall.runtime.restapi import load_rest_api
+from seawall.runtime.restapi import RestApi, load_rest_api
 from seawall.runtime.server import GatewayServer
+from seawall.runtime.sqs import SqsPoller, load_sqs_mappings
 
 
 class LocalRuntime:
-    """Serves REST API `api_id` stage `stage` as deployed in the emulator at `endpoint`."""
+    """Serves REST API `api_id` stage `stage` and every SQS mapping, as deployed in the emulator."""
 
     def __init__(
         self,
@@ -30,28 +32,22 @@ class LocalRuntime:
         port: int = 0,
     ) -> None:
         connection = Connection(url=endpoint, region=region)
-        self._connection = connection
-        api = load_rest_api(connection.client("apigateway"), api_id, stage)
-        account_id = connection.client("sts").get_caller_identity()["Account"]
-        lambda_client = connection.client("lambda")
-        logs_dir = work_dir / "logs"
+        self._artifact_store = artifact_store
+        self._work_dir = work_dir
+        self._aws_env = connection.client_env()
+        self._lambda = connection.client("lambda")
         self.pools: dict[str, FunctionPool] = {}
-        function_arns = {
-            method.integration.function_arn
-            for resource in api.resources
-            for method in resource.methods.values()
-            if method.integration and method.integration.function_arn
-        }
-        for arn in sorted(function_arns):
-            spec = load_function(lambda_client, arn)
-            code_dir = code_directory(spec, artifact_store, work_dir / "functions")
-            self.pools[arn] = FunctionPool(
-                spec,
-                code_dir,
-                aws_env=connection.client_env(),
-                log_path=logs_dir / "functions" / f"{spec.name}.log",
-            )
-        self._access_log = FunctionLog(logs_dir / "access.log")
+
+        api = load_rest_api(connection.client("apigateway"), api_id, stage)
+        for arn in sorted(_integration_functions(api)):
+            self._pool(arn)
+        sqs = connection.client("sqs")
+        self.pollers = [
+            SqsPoller(mapping, sqs, self._pool(mapping.function_arn))
+            for mapping in load_sqs_mappings(self._lambda)
+        ]
+        account_id = connection.client("sts").get_caller_identity()["Account"]
+        self._access_log = FunctionLog(work_dir / "logs" / "access.log")
         self.gateway = Gateway(
             api, self.pools, account_id=account_id, access_log=self._access_log.write
         )
@@ -66,9 +62,13 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         self._thread.start()
+        for poller in self.pollers:
+            poller.start()
         return self
 
     def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
         self.server.shutdown()
         self.server.server_close()
         self.gateway.close()
@@ -86,3 +86,28 @@ class LocalRuntime:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def _pool(self, function_arn: str) -> FunctionPool:
+        """The pool for a function ARN as the stack names it (plain or alias-qualified)."""
+        if function_arn not in self.pools:
+            spec = load_function(self._lambda, function_arn)
+            code_dir = code_directory(spec, self._artifact_store, self._work_dir / "functions")
+            self.pools[function_arn] = FunctionPool(
+                spec,
+                code_dir,
+                aws_env=self._aws_env,
+                log_path=self._work_dir / "logs" / "functions" / f"{spec.name}.log",
+            )
+        return self.pools[function_arn]
+
+
+def _integration_functions(api: RestApi) -> set[str]:
+    return {
+        method.integration.function_arn
+        for resource in api.resources
+        for method in resource.methods.values()
+        if method.integration and method.integration.function_arn
+    }
+
+
+__all__ = ["LocalRuntime"]
