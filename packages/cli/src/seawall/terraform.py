@@ -214,7 +214,7 @@ class Terraform:
 
     def _execute(self, argv: tuple[str, ...]) -> TerraformRun:
         lines: list[str] = []
-        log = self.log_path.open("a", encoding="utf-8") if self.log_path else None
+        log = self.log_path.open("a", encoding="utf-8", buffering=1) if self.log_path else None
         try:
             if log:
                 log.write(f"$ {' '.join(argv)}\n")
