@@ -1,0 +1,7 @@
+# terraform -chdir=terraform/stack init -backend-config=../envs/prod.backend.hcl
+# (seawall up passes the same values; `seawall bootstrap` creates the bucket and the lock table.)
+bucket         = "seawall-tfstate-123456789012-us-west-2"
+key            = "seawall/prod/terraform.tfstate"
+region         = "us-west-2"
+dynamodb_table = "seawall-tfstate-lock"
+encrypt        = true

@@ -1,0 +1,24 @@
+output "table_name" {
+  description = "Name of the table."
+  value       = aws_dynamodb_table.this.name
+}
+
+output "table_arn" {
+  description = "ARN of the table."
+  value       = aws_dynamodb_table.this.arn
+}
+
+output "index_arns" {
+  description = "ARNs of the table's global secondary indexes (for least-privilege Query permissions)."
+  value       = ["${aws_dynamodb_table.this.arn}/index/${local.index_name}"]
+}
+
+output "billing_mode" {
+  description = "Billing mode of the table, for the monitoring module's capacity alarms."
+  value       = aws_dynamodb_table.this.billing_mode
+}
+
+output "kms_key_arn" {
+  description = "Customer-managed KMS key of the table, or null when the AWS-managed key is used."
+  value       = var.kms_key_arn
+}

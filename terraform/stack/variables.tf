@@ -1,0 +1,228 @@
+# Inputs the CLI passes (docs/function-contract.md).
+
+variable "function_zip_path" {
+  description = "Path of the Lambda zip built by `seawall build` (both functions use it)."
+  type        = string
+}
+
+variable "function_zip_sha256" {
+  description = "Base64 SHA-256 of the zip, as Lambda reports CodeSha256."
+  type        = string
+}
+
+variable "log_bucket_suffix" {
+  description = "Suffix for the log bucket name; empty unless the CLI retries after a bucket-name conflict."
+  type        = string
+  default     = ""
+}
+
+# Settings per environment (terraform/envs/<environment>.tfvars).
+
+variable "environment" {
+  description = "Deployment environment: local (the emulator), dev or prod."
+  type        = string
+
+  validation {
+    condition     = contains(["local", "dev", "prod"], var.environment)
+    error_message = "environment must be local, dev or prod."
+  }
+}
+
+variable "name" {
+  description = "Project name, the first part of every resource name."
+  type        = string
+  default     = "seawall"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}$", var.name))
+    error_message = "name must be 2-15 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the stack."
+  type        = string
+  default     = "us-west-2"
+}
+
+variable "s3_use_path_style" {
+  description = "Whether S3 is addressed path-style (needed by the local emulator, not by AWS)."
+  type        = bool
+  default     = false
+}
+
+variable "api_function" {
+  description = "Size and concurrency of the API function: memory (MB), timeout (s), reserved and provisioned concurrency."
+  type = object({
+    memory_size             = optional(number, 512)
+    timeout                 = optional(number, 10)
+    reserved_concurrency    = optional(number, -1)
+    provisioned_concurrency = optional(number, 0)
+  })
+  default = {}
+}
+
+variable "worker_function" {
+  description = "Size and concurrency of the jobs worker: memory (MB), timeout (s), reserved and provisioned concurrency."
+  type = object({
+    memory_size             = optional(number, 512)
+    timeout                 = optional(number, 60)
+    reserved_concurrency    = optional(number, -1)
+    provisioned_concurrency = optional(number, 0)
+  })
+  default = {}
+}
+
+variable "log_level" {
+  description = "Log level of the functions (SEAWALL_LOG_LEVEL)."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "fault_injection" {
+  description = "Fault-injection setting passed to the functions as JSON; empty disables it."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.fault_injection == "" || can(jsondecode(var.fault_injection))
+    error_message = "fault_injection must be empty or valid JSON."
+  }
+}
+
+variable "allow_fault_injection_in_prod" {
+  description = "Whether the functions may inject faults when the environment is prod."
+  type        = bool
+  default     = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group in days."
+  type        = number
+  default     = 30
+}
+
+variable "tracing_enabled" {
+  description = "Whether X-Ray tracing is on for the functions and the API stage."
+  type        = bool
+  default     = false
+}
+
+variable "cors_allow_origins" {
+  description = "Origins allowed to call the API from a browser: exact, or https://*.domain."
+  type        = list(string)
+}
+
+variable "api_integration_timeout_seconds" {
+  description = "How long API Gateway waits for the API function (at most 29 s, above the function's timeout)."
+  type        = number
+  default     = 29
+}
+
+variable "api_throttle" {
+  description = "Stage and usage-plan throttling: steady requests per second and burst."
+  type = object({
+    rate_limit  = optional(number, 100)
+    burst_limit = optional(number, 200)
+  })
+  default = {}
+}
+
+variable "api_quota" {
+  description = "Requests allowed per API key per period (DAY, WEEK or MONTH)."
+  type = object({
+    limit  = optional(number, 100000)
+    period = optional(string, "DAY")
+  })
+  default = {}
+}
+
+variable "api_logging_level" {
+  description = "API Gateway execution logging level (OFF, ERROR or INFO)."
+  type        = string
+  default     = "ERROR"
+}
+
+variable "manage_account_logging_role" {
+  description = "Whether this stack sets the region-wide API Gateway logging role (only one stack per account and region should)."
+  type        = bool
+  default     = true
+}
+
+variable "api_caching" {
+  description = "Optional stage cache for GET responses: enabled, size (GB) and TTL (s)."
+  type = object({
+    enabled     = optional(bool, false)
+    size        = optional(string, "0.5")
+    ttl_seconds = optional(number, 60)
+  })
+  default = {}
+}
+
+variable "table" {
+  description = "Table settings: billing mode, auto scaling bounds, customer KMS key, replica regions and backup plan."
+  type = object({
+    billing_mode       = optional(string, "PAY_PER_REQUEST")
+    enable_autoscaling = optional(bool, true)
+    autoscaling = optional(object({
+      read_min           = optional(number, 5)
+      read_max           = optional(number, 100)
+      write_min          = optional(number, 5)
+      write_max          = optional(number, 100)
+      target_utilization = optional(number, 70)
+    }), {})
+    kms_key_arn     = optional(string)
+    replica_regions = optional(list(string), [])
+    backup = optional(object({
+      schedule       = optional(string, "cron(0 5 * * ? *)")
+      retention_days = optional(number, 35)
+    }))
+  })
+  default = {}
+}
+
+variable "jobs" {
+  description = "Jobs queue settings: receives before dead-lettering, batch size, concurrency, and the switches the emulator needs."
+  type = object({
+    max_receive_count   = optional(number, 5)
+    batch_size          = optional(number, 10)
+    maximum_concurrency = optional(number)
+    mapping_enabled     = optional(bool, true)
+    # The emulator never reports a redrive allow policy back, so the provider would wait forever.
+    restrict_dead_letter_sources = optional(bool, true)
+    # The emulator records a mapping to an alias as a mapping to the alias's version, so a mapping to
+    # the alias would show as changed on every plan there; it subscribes the same version directly.
+    subscribe_alias = optional(bool, true)
+  })
+  default = {}
+}
+
+variable "log_bucket" {
+  description = "Log bucket lifecycle: days to STANDARD_IA, days to expiry, days before incomplete uploads are aborted."
+  type = object({
+    transition_days                 = optional(number, 30)
+    expiration_days                 = optional(number, 365)
+    abort_incomplete_multipart_days = optional(number, 7)
+  })
+  default = {}
+}
+
+variable "firehose_buffering" {
+  description = "Access-log buffering in Firehose: size (MB) and interval (s)."
+  type = object({
+    size_mb          = optional(number, 5)
+    interval_seconds = optional(number, 300)
+  })
+  default = {}
+}
+
+variable "alarm_email_addresses" {
+  description = "Addresses that receive alarm notifications."
+  type        = list(string)
+  default     = []
+}
