@@ -60,12 +60,12 @@ module "api_function" {
   environment_variables           = local.function_environment
   kms_key_arns                    = local.customer_keys
 
-  # Exactly the calls the API handler makes. Transactions are authorised per item action, so they
-  # need no action of their own.
+  # Exactly the calls the API handler makes (packages/handler: items, idempotency records, job records
+  # and chunks, the jobs queue), on this table, its index and this queue only.
   policy_statements = {
     ReadWriteItems = {
       actions = [
-        "dynamodb:ConditionCheckItem",
+        "dynamodb:BatchWriteItem",
         "dynamodb:DeleteItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
@@ -98,18 +98,17 @@ module "worker_function" {
   environment_variables   = local.function_environment
   kms_key_arns            = local.customer_keys
 
+  # The worker reads and updates job records, writes items in batches and reads the queue's redrive
+  # policy; the SQS actions are what the event source mapping needs, on this queue only.
   policy_statements = {
-    ReadWriteJobs = {
+    ProcessJobs = {
       actions = [
-        "dynamodb:ConditionCheckItem",
+        "dynamodb:BatchWriteItem",
         "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:Query",
         "dynamodb:UpdateItem",
       ]
-      resources = local.table_resources
+      resources = [module.data_table.table_arn]
     }
-    # What the SQS event source mapping needs, on this queue only.
     ConsumeJobs = {
       actions = [
         "sqs:ChangeMessageVisibility",

@@ -5,6 +5,9 @@ data "aws_partition" "current" {}
 # A customer key, because CloudWatch cannot publish to a topic encrypted with the AWS-managed
 # aws/sns key: that key's policy cannot grant cloudwatch.amazonaws.com the use of it.
 data "aws_iam_policy_document" "key" {
+  #checkov:skip=CKV_AWS_109:kms:* for the account root is the standard key-administrator statement; IAM policies then decide who administers.
+  #checkov:skip=CKV_AWS_111:Same statement: in a key policy the account root statement delegates to IAM.
+  #checkov:skip=CKV_AWS_356:In a key policy, resource "*" means the key the policy is attached to, nothing else.
   statement {
     sid       = "AccountAdministers"
     actions   = ["kms:*"]
@@ -40,9 +43,6 @@ resource "aws_kms_key" "this" {
   deletion_window_in_days = 7
   policy                  = data.aws_iam_policy_document.key.json
 
-  #checkov:skip=CKV_AWS_109:kms:* for the account root is the standard key-administrator statement; IAM policies then decide who administers.
-  #checkov:skip=CKV_AWS_111:Same statement: a key policy's resource "*" means this key only.
-  #checkov:skip=CKV_AWS_356:In a key policy, resource "*" refers to the key the policy is attached to.
   tags = var.tags
 }
 

@@ -52,6 +52,11 @@ resource "aws_api_gateway_rest_api" "this" {
     types = ["REGIONAL"]
   }
 
+  lifecycle {
+    # A replacement API exists (with its own URL) before the old one is deleted.
+    create_before_destroy = true
+  }
+
   tags = var.tags
 }
 
