@@ -11,9 +11,10 @@ Endpoints are never hard-coded: botocore honours `AWS_ENDPOINT_URL` (the local e
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.session
@@ -29,14 +30,16 @@ API_TIMEOUTS = (0.5, 1.0)  # DynamoDB answers in milliseconds; a second is alrea
 WORKER_TIMEOUTS = (1.0, 3.0)  # BatchWriteItem of 25 large items may take longer
 
 
-@dataclass(slots=True)
 class CallStats:
     """What one invocation's AWS calls went through, for its log line and metrics."""
 
-    calls: int = 0
-    retries: int = 0
-    throttles: int = 0
-    deadline_hits: int = 0
+    __slots__ = ("calls", "deadline_hits", "retries", "throttles")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.retries = 0
+        self.throttles = 0
+        self.deadline_hits = 0
 
     def on_retry(self, *, attempt: int, delay: float, error: BaseException, elapsed: float) -> None:
         self.retries += 1
@@ -58,17 +61,54 @@ class Clients:
     `register` lets fault injection hook into every client's events (see faults.py).
     """
 
-    def __init__(self, timeouts: tuple[float, float]) -> None:
+    def __init__(
+        self, timeouts: tuple[float, float], sleep: Callable[[float], object] = time.sleep
+    ) -> None:
         self._timeouts = timeouts
+        self._sleep = sleep
+        self._policy: Any = None
+        # The invocation whose call is running: the shared policy reads its deadline and
+        # counts into its stats (Lambda runs one invocation at a time per process).
+        self.active: Calls | None = None
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._session: Any = None
         self.budget = retrylib.RetryBudget()
+        # One jitter source per process: seeding a new Random per request costs ~20 us.
+        self.rng = random.Random()
         self.event_hooks: list[tuple[str, Callable[..., Any]]] = []
 
     @property
     def attempt_timeout(self) -> float:
         return self._timeouts[0] + self._timeouts[1]
+
+    def policy(self) -> Any:
+        """The process's DynamoDB/SQS retry policy, built once (building one per request costs
+        more than the rest of the request's own work)."""
+        if self._policy is None:
+            attempt = self.attempt_timeout
+
+            def seconds_left() -> float:
+                return self.active.seconds_left() - attempt if self.active else 0.0
+
+            def on_retry(**hook: Any) -> None:
+                if self.active:
+                    self.active.stats.on_retry(**hook)
+
+            def on_giveup(**hook: Any) -> None:
+                if self.active:
+                    self.active.stats.on_giveup(**hook)
+
+            self._policy = retrylib.aws.dynamodb_policy(
+                deadline=seconds_left,
+                budget=self.budget,
+                on_retry=on_retry,
+                on_giveup=on_giveup,
+                max_attempts=5,
+                rng=self.rng,
+                sleep=self._sleep,
+            )
+        return self._policy
 
     def client(self, service: str) -> Any:
         client = self._clients.get(service)
@@ -91,31 +131,15 @@ class Clients:
         return client
 
 
-@dataclass(slots=True)
 class Calls:
     """AWS calls for one invocation: its deadline, the shared budget, and its stats."""
 
-    clients: Clients
-    seconds_left: Callable[[], float]  # until the deadline (margin already taken off)
-    stats: CallStats = field(default_factory=CallStats)
-    sleep: Callable[[float], object] | None = None
-    _policy: Any = None
+    __slots__ = ("clients", "seconds_left", "stats")
 
-    def policy(self) -> Any:
-        if self._policy is None:
-            attempt = self.clients.attempt_timeout
-            settings: dict[str, Any] = {}
-            if self.sleep is not None:
-                settings["sleep"] = self.sleep
-            self._policy = retrylib.aws.dynamodb_policy(
-                deadline=lambda: self.seconds_left() - attempt,
-                budget=self.clients.budget,
-                on_retry=self.stats.on_retry,
-                on_giveup=self.stats.on_giveup,
-                max_attempts=5,
-                **settings,
-            )
-        return self._policy
+    def __init__(self, clients: Clients, seconds_left: Callable[[], float]) -> None:
+        self.clients = clients
+        self.seconds_left = seconds_left  # until the deadline (margin already taken off)
+        self.stats = CallStats()
 
     def check_time(self) -> None:
         """Refuse to start an attempt that might not finish before the deadline."""
@@ -128,8 +152,9 @@ class Calls:
         self.check_time()
         method = getattr(self.clients.client(service), operation)
         self.stats.calls += 1
+        self.clients.active = self
         try:
-            return self.policy().call(method, **params)
+            return self.clients.policy().call(method, **params)
         except retrylib.DeadlineExceeded as exc:
             self.stats.deadline_hits += 1
             raise Unavailable(
@@ -145,7 +170,8 @@ class Calls:
         self.check_time()
         client = self.clients.client("dynamodb")
         self.stats.calls += 1
-        return retrylib.aws.batch_write_all(client, table, items, policy=self.policy())
+        self.clients.active = self
+        return retrylib.aws.batch_write_all(client, table, items, policy=self.clients.policy())
 
 
 def error_code(error: BaseException) -> str | None:

@@ -16,13 +16,11 @@ from typing import Any
 
 from seawall_handler import problems, routes
 from seawall_handler._aws import API_TIMEOUTS, Calls, Clients
-from seawall_handler.config import Settings
+from seawall_handler.config import Settings, load_faults
 from seawall_handler.cors import cors_policy
-from seawall_handler.cursor import CursorKeys
 from seawall_handler.deadline import seconds_left
 from seawall_handler.endpoints import Endpoints
 from seawall_handler.errors import MethodNotAllowed, NotFound, SeawallError, Unavailable
-from seawall_handler.faults import Faults
 from seawall_handler.http import Request, Response, request_from_event
 from seawall_handler.observability import Log
 
@@ -39,18 +37,18 @@ class Api:
         clock: Callable[[], float] = time.time,
         perf: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], object] = time.sleep,
-        faults: Faults | None = None,
+        faults: Any = None,
     ) -> None:
         self.settings = settings
-        self.clients = clients or Clients(API_TIMEOUTS)
+        self.clients = clients or Clients(API_TIMEOUTS, sleep)
         self.log = log or Log(settings.log_level)
         self.clock = clock
         self.perf = perf
         self.sleep = sleep
         self.cors = cors_policy(settings.cors_allow_origins, self.log)
-        self.faults = faults or Faults.from_settings(settings, self.log)
+        self.faults = faults or load_faults(settings, self.log, "api")
         self.faults.install(self.clients)
-        self.cursor_keys = CursorKeys()
+        self.cursor_keys = _CursorKeys()
         self._cold = True
 
     def handle(self, event: object, context: object) -> dict[str, Any]:
@@ -58,7 +56,7 @@ class Api:
         cold, self._cold = self._cold, False
         request = request_from_event(event)
         request_id = str(getattr(context, "aws_request_id", "") or request.request_id)
-        calls = Calls(self.clients, seconds_left(context, started, self.perf), sleep=self.sleep)
+        calls = Calls(self.clients, seconds_left(context, started, self.perf))
         found = routes.match(request.path)
         fault = self.faults.pick()
         crashed = False
@@ -169,7 +167,7 @@ class Api:
             "request",
             {"Environment": self.settings.environment, "Function": "api"},
             {
-                "Latency": ((self.perf() - started) * 1000, "Milliseconds"),
+                "Latency": (round((self.perf() - started) * 1000, 3), "Milliseconds"),
                 "Retries": (calls.stats.retries, "Count"),
                 "Throttles": (calls.stats.throttles, "Count"),
                 "DeadlineHits": (calls.stats.deadline_hits, "Count"),
@@ -185,6 +183,20 @@ class Api:
             aws_calls=calls.stats.calls,
             fault=fault,
         )
+
+
+class _CursorKeys:
+    """The process's cursor key holder, with cursor.py imported on first use (cold start)."""
+
+    def __init__(self) -> None:
+        self._keys: Any = None
+
+    def codec(self, calls: Calls, table: str) -> Any:
+        if self._keys is None:
+            from seawall_handler.cursor import CursorKeys  # noqa: PLC0415 - only for listings
+
+            self._keys = CursorKeys()
+        return self._keys.codec(calls, table)
 
 
 @functools.cache

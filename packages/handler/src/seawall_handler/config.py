@@ -3,22 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Any
+
+from seawall_handler._record import Record
 
 ENVIRONMENTS = ("local", "dev", "prod")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    environment: str
-    table_name: str
-    jobs_queue_url: str
-    cors_allow_origins: tuple[str, ...]
-    log_level: str
-    fault_injection: str
-    allow_fault_injection_in_prod: bool
-    function_name: str
+class Settings(Record):
+    __slots__ = (
+        "allow_fault_injection_in_prod",
+        "cors_allow_origins",
+        "environment",
+        "fault_injection",
+        "function_name",
+        "jobs_queue_url",
+        "log_level",
+        "table_name",
+    )
+
+    def __init__(  # noqa: PLR0917 - a record's fields, in order
+        self,
+        environment: str,
+        table_name: str,
+        jobs_queue_url: str,
+        cors_allow_origins: tuple[str, ...],
+        log_level: str,
+        fault_injection: str,
+        allow_fault_injection_in_prod: bool,
+        function_name: str,
+    ) -> None:
+        self.environment = environment
+        self.table_name = table_name
+        self.jobs_queue_url = jobs_queue_url
+        self.cors_allow_origins = cors_allow_origins
+        self.log_level = log_level
+        self.fault_injection = fault_injection
+        self.allow_fault_injection_in_prod = allow_fault_injection_in_prod
+        self.function_name = function_name
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -37,3 +60,24 @@ class Settings:
             ),
             function_name=env.get("AWS_LAMBDA_FUNCTION_NAME", "seawall"),
         )
+
+
+class NoFaults:
+    """Fault injection switched off (SEAWALL_FAULT_INJECTION empty or absent)."""
+
+    spec = None
+
+    def pick(self) -> None:
+        return None
+
+    def install(self, clients: object) -> None:
+        return None
+
+
+def load_faults(settings: Settings, log: Any, function: str) -> Any:
+    """The fault plan for `function`; faults.py is imported only when the setting is there."""
+    if not settings.fault_injection:
+        return NoFaults()
+    from seawall_handler.faults import Faults  # noqa: PLC0415 - cold start: off by default
+
+    return Faults.from_settings(settings, log, function)

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seawall_handler._aws import Calls
 from seawall_handler.config import Settings
-from seawall_handler.cursor import CursorKeys
 from seawall_handler.errors import FieldError, PreconditionRequired, ValidationFailed
 from seawall_handler.http import Request, Response, parse_json_body
-from seawall_handler.idempotency import Idempotency, Replay, check_key, fingerprint
 from seawall_handler.items import Items, new_id
-from seawall_handler.job_store import DynamoJobStore, SqsQueue
-from seawall_handler.jobs import Jobs
 from seawall_handler.models import Item
 from seawall_handler.store import DynamoItemStore, Expected
-from seawall_handler.validation import item_input, job_input
+
+if TYPE_CHECKING:
+    from seawall_handler.cursor import CursorKeys
+    from seawall_handler.jobs import Jobs
+
+# Cold start: the modules only some routes need (validation, idempotency, cursors, jobs) are
+# imported by those routes, so a first GET compiles and loads none of them.
 
 ITEM_BODY_LIMIT = 64 * 1024
 JOB_BODY_LIMIT = 1024 * 1024
@@ -82,6 +84,8 @@ class Endpoints:
     # /items
 
     def post_items(self, request: Request, params: dict[str, str]) -> Response:
+        from seawall_handler.validation import item_input  # noqa: PLC0415 - see above
+
         body = parse_json_body(request, ITEM_BODY_LIMIT)
         data = item_input(body)
 
@@ -111,6 +115,8 @@ class Endpoints:
         if if_match is None:
             raise PreconditionRequired("PUT needs If-Match with the item's current ETag")
         expected = parse_if_match(if_match)
+        from seawall_handler.validation import item_input  # noqa: PLC0415 - see above
+
         data = item_input(parse_json_body(request, ITEM_BODY_LIMIT))
         return item_response(200, self.items.replace(params["id"], data, expected))
 
@@ -123,6 +129,8 @@ class Endpoints:
     # /jobs
 
     def post_jobs(self, request: Request, params: dict[str, str]) -> Response:
+        from seawall_handler.validation import job_input  # noqa: PLC0415 - see above
+
         body = parse_json_body(request, JOB_BODY_LIMIT)
         job_input_ = job_input(body)
 
@@ -140,6 +148,9 @@ class Endpoints:
     # helpers
 
     def _jobs(self) -> Jobs:
+        from seawall_handler.job_store import DynamoJobStore, SqsQueue  # noqa: PLC0415
+        from seawall_handler.jobs import Jobs  # noqa: PLC0415
+
         store = DynamoJobStore(self.calls, self.settings.table_name)
         queue = SqsQueue(self.calls, self.settings.jobs_queue_url)
         return Jobs(store, queue, self.clock)
@@ -155,6 +166,13 @@ class Endpoints:
         key = request.header("idempotency-key")
         if key is None:
             return create(None)
+        from seawall_handler.idempotency import (  # noqa: PLC0415 - see above
+            Idempotency,
+            Replay,
+            check_key,
+            fingerprint,
+        )
+
         check_key(key)
         idempotency = Idempotency(self.calls, self.settings.table_name, self.clock)
         scope = f"{request.api_key_id or '-'}#POST {route}"

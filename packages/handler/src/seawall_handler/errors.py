@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from seawall_handler._record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class FieldError:
+class FieldError(Record):
     """One reason a request was refused: where (`items[3].name`, `body`, `query.limit`) and why."""
 
-    field: str
-    reason: str
+    __slots__ = ("field", "reason")
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
 
 
 class SeawallError(Exception):

@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from seawall_handler._record import Record
 from seawall_handler.config import Settings
 from seawall_handler.errors import FieldError
 from seawall_handler.http import Response
@@ -43,16 +43,37 @@ class InjectedFault(Exception):
     """Raised by the `exception` and `timeout` modes: the invocation fails on purpose."""
 
 
-@dataclass(frozen=True, slots=True)
-class FaultSpec:
-    mode: str
-    rate: float = 1.0
-    latency_ms: int = 1000
-    status_code: int = 503
-    exception_message: str = "injected fault"
-    throttle_rate: float = 1.0
-    throttle_error: str = "ProvisionedThroughputExceededException"
-    functions: tuple[str, ...] = FUNCTIONS
+class FaultSpec(Record):
+    __slots__ = (
+        "exception_message",
+        "functions",
+        "latency_ms",
+        "mode",
+        "rate",
+        "status_code",
+        "throttle_error",
+        "throttle_rate",
+    )
+
+    def __init__(  # noqa: PLR0917 - a record's fields, in order
+        self,
+        mode: str,
+        rate: float = 1.0,
+        latency_ms: int = 1000,
+        status_code: int = 503,
+        exception_message: str = "injected fault",
+        throttle_rate: float = 1.0,
+        throttle_error: str = "ProvisionedThroughputExceededException",
+        functions: tuple[str, ...] = FUNCTIONS,
+    ) -> None:
+        self.mode = mode
+        self.rate = rate
+        self.latency_ms = latency_ms
+        self.status_code = status_code
+        self.exception_message = exception_message
+        self.throttle_rate = throttle_rate
+        self.throttle_error = throttle_error
+        self.functions = functions
 
 
 def _number(raw: dict[str, Any], name: str, low: float, high: float, errors: list[FieldError]):

@@ -9,22 +9,43 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
+from seawall_handler._record import Record
 from seawall_handler.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]  # names lower-cased; repeated headers joined with ", "
-    query: dict[str, str]  # the last value of a repeated parameter, as API Gateway does
-    raw_body: str | None
-    is_base64: bool
-    request_id: str  # API Gateway's request id (the Lambda request id is in the context)
-    api_key_id: str
+class Request(Record):
+    __slots__ = (
+        "api_key_id",
+        "headers",
+        "is_base64",
+        "method",
+        "path",
+        "query",
+        "raw_body",
+        "request_id",
+    )
+
+    def __init__(  # noqa: PLR0917 - a record's fields, in order
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        query: dict[str, str],
+        raw_body: str | None,
+        is_base64: bool,
+        request_id: str,
+        api_key_id: str,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.query = query
+        self.raw_body = raw_body
+        self.is_base64 = is_base64
+        self.request_id = request_id
+        self.api_key_id = api_key_id
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -62,15 +83,18 @@ def request_from_event(event: object) -> Request:
     """Read an API Gateway REST proxy event; anything missing or mistyped reads as absent."""
     ev: dict[str, Any] = event if isinstance(event, dict) else {}
     headers: dict[str, str] = {}
+    single = ev.get("headers")
+    if isinstance(single, dict):
+        for name, value in single.items():
+            if isinstance(name, str) and isinstance(value, str):
+                headers[name.lower()] = value
     multi = ev.get("multiValueHeaders")
-    if isinstance(multi, dict):
+    if isinstance(multi, dict):  # only repeated headers need it: `headers` holds the last value
         for name, values in multi.items():
-            if isinstance(name, str) and isinstance(values, list):
+            if isinstance(values, list) and len(values) > 1 and isinstance(name, str):
                 kept = [v for v in values if isinstance(v, str)]
                 if kept:
                     headers[name.lower()] = ", ".join(kept)
-    for name, value in _string_map(ev.get("headers")).items():
-        headers.setdefault(name.lower(), value)
     query = _string_map(ev.get("queryStringParameters"))
     context = ev.get("requestContext") if isinstance(ev.get("requestContext"), dict) else {}
     identity = context.get("identity") if isinstance(context.get("identity"), dict) else {}
@@ -112,12 +136,22 @@ def parse_json_body(request: Request, limit: int) -> object:
         raise MalformedRequest(f"the body is not valid JSON: {reason}") from exc
 
 
-@dataclass(slots=True)
 class Response:
-    status: int
-    body: object = None  # a JSON value, or None for no body
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/json"
+    """What the function answers: a status, a JSON body (or none) and headers."""
+
+    __slots__ = ("body", "content_type", "headers", "status")
+
+    def __init__(
+        self,
+        status: int,
+        body: object = None,  # a JSON value, or None for no body
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        self.status = status
+        self.body = body
+        self.headers = {} if headers is None else headers
+        self.content_type = content_type
 
     def to_proxy_result(self) -> dict[str, Any]:
         headers = dict(self.headers)

@@ -22,10 +22,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from seawall_handler._aws import Calls, error_code
+from seawall_handler._record import Record
 from seawall_handler.errors import (
     FieldError,
     IdempotencyInFlight,
@@ -50,22 +50,26 @@ def fingerprint(method: str, route: str, body: object) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(Record):
     """The right to run the create for a key: with this resource id, until `lock_until`."""
 
-    pk: str
-    resource_id: str
-    lock_until: float
+    __slots__ = ("lock_until", "pk", "resource_id")
+
+    def __init__(self, pk: str, resource_id: str, lock_until: float) -> None:
+        self.pk = pk
+        self.resource_id = resource_id
+        self.lock_until = lock_until
 
 
-@dataclass(frozen=True, slots=True)
-class Replay:
+class Replay(Record):
     """The stored answer of the first request with this key."""
 
-    status: int
-    headers: dict[str, str]
-    body: Any
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: dict[str, str], body: Any) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
 
 
 class Idempotency:

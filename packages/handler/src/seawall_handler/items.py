@@ -6,11 +6,14 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from seawall_handler.errors import NotFound, PreconditionFailed
 from seawall_handler.models import Item
 from seawall_handler.store import Expected, ItemStore, VersionConflict
-from seawall_handler.validation import ItemInput
+
+if TYPE_CHECKING:
+    from seawall_handler.validation import ItemInput
 
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from seawall_handler._record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
-    name: str
-    template: str  # as in the OpenAPI document; also what the log line shows
-    methods: tuple[str, ...]
+class Route(Record):
+    __slots__ = ("methods", "name", "template")
+
+    def __init__(self, name: str, template: str, methods: tuple[str, ...]) -> None:
+        self.name = name
+        self.template = template
+        self.methods = methods
 
 
 ROUTES = (
@@ -19,13 +21,19 @@ ROUTES = (
     Route("jobs", "/jobs", ("POST",)),
     Route("job", "/jobs/{id}", ("GET",)),
 )
-_SEGMENTS = tuple((route, tuple(route.template.strip("/").split("/"))) for route in ROUTES)
+_TABLE = {
+    (segments[0], len(segments)): (route, segments)
+    for route in ROUTES
+    for segments in [tuple(route.template.strip("/").split("/"))]
+}
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    route: Route
-    params: dict[str, str]
+class Match(Record):
+    __slots__ = ("params", "route")
+
+    def __init__(self, route: Route, params: dict[str, str]) -> None:
+        self.route = route
+        self.params = params
 
     @property
     def allow(self) -> tuple[str, ...]:
@@ -35,20 +43,20 @@ class Match:
 
 def match(path: str) -> Match | None:
     """The route for `path` (one trailing slash tolerated), or None."""
-    parts = path.strip("/").split("/") if path.strip("/") else []
-    if path.endswith("//"):
+    inner = path[1:] if path.startswith("/") else path
+    if inner.endswith("/"):
+        inner = inner[:-1]
+    parts = inner.split("/")
+    entry = _TABLE.get((parts[0], len(parts)))
+    if entry is None:
         return None
-    for route, segments in _SEGMENTS:
-        if len(segments) != len(parts):
-            continue
-        params: dict[str, str] = {}
-        for segment, part in zip(segments, parts, strict=True):
-            if segment.startswith("{"):
-                if not part:
-                    break
-                params[segment[1:-1]] = part
-            elif segment != part:
-                break
-        else:
-            return Match(route, params)
-    return None
+    route, segments = entry
+    params: dict[str, str] = {}
+    for segment, part in zip(segments[1:], parts[1:], strict=True):
+        if segment[0] == "{":
+            if not part:
+                return None
+            params[segment[1:-1]] = part
+        elif segment != part:
+            return None
+    return Match(route, params)

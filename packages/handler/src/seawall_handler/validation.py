@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from typing import Any
 
+from seawall_handler._record import Record
 from seawall_handler.errors import FieldError, ValidationFailed
 
 NAME_MAX = 200
@@ -21,16 +21,20 @@ JOB_ITEM_MAX_BYTES = 64 * 1024
 _MAX_REPORTED = 20  # a 1,000-item job with every item wrong should not answer with 3,000 errors
 
 
-@dataclass(frozen=True, slots=True)
-class ItemInput:
-    name: str
-    data: dict[str, str | int | float | bool | None]
+class ItemInput(Record):
+    __slots__ = ("data", "name")
+
+    def __init__(self, name: str, data: dict[str, str | int | float | bool | None]) -> None:
+        self.name = name
+        self.data = data
 
 
-@dataclass(frozen=True, slots=True)
-class JobInput:
-    type: str
-    items: tuple[ItemInput, ...]
+class JobInput(Record):
+    __slots__ = ("items", "type")
+
+    def __init__(self, type: str, items: tuple[ItemInput, ...]) -> None:
+        self.type = type
+        self.items = items
 
 
 def _is_unicode(text: str) -> bool:

@@ -18,10 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 from seawall_handler._aws import WORKER_TIMEOUTS, Calls, Clients
-from seawall_handler.config import Settings
+from seawall_handler.config import Settings, load_faults
 from seawall_handler.deadline import seconds_left
 from seawall_handler.errors import Unavailable
-from seawall_handler.faults import Faults
 from seawall_handler.job_store import DynamoJobStore
 from seawall_handler.jobs import JobMissing, Jobs
 from seawall_handler.models import Item
@@ -42,15 +41,15 @@ class Worker:
         clock: Callable[[], float] = time.time,
         perf: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], object] = time.sleep,
-        faults: Faults | None = None,
+        faults: Any = None,
     ) -> None:
         self.settings = settings
-        self.clients = clients or Clients(WORKER_TIMEOUTS)
+        self.clients = clients or Clients(WORKER_TIMEOUTS, sleep)
         self.log = log or Log(settings.log_level)
         self.clock = clock
         self.perf = perf
         self.sleep = sleep
-        self.faults = faults or Faults.from_settings(settings, self.log, function="worker")
+        self.faults = faults or load_faults(settings, self.log, "worker")
         self.faults.install(self.clients)
         self._max_receive: int | None = None
         self._cold = True
@@ -59,8 +58,8 @@ class Worker:
         started = self.perf()
         cold, self._cold = self._cold, False
         left = seconds_left(context, started, self.perf)
-        work = Calls(self.clients, lambda: left() - BOOKKEEPING_RESERVE, sleep=self.sleep)
-        bookkeeping = Calls(self.clients, left, sleep=self.sleep)
+        work = Calls(self.clients, lambda: left() - BOOKKEEPING_RESERVE)
+        bookkeeping = Calls(self.clients, left)
         records = event.get("Records") if isinstance(event, dict) else None
         records = records if isinstance(records, list) else []
         outcomes = {"succeeded": 0, "failed": 0, "skipped": 0, "retry": 0}
@@ -91,7 +90,7 @@ class Worker:
                     "Retries": (sum(s.retries for s in stats), "Count"),
                     "Throttles": (sum(s.throttles for s in stats), "Count"),
                     "DeadlineHits": (sum(s.deadline_hits for s in stats), "Count"),
-                    "Latency": ((self.perf() - started) * 1000, "Milliseconds"),
+                    "Latency": (round((self.perf() - started) * 1000, 3), "Milliseconds"),
                 },
                 request_id=str(getattr(context, "aws_request_id", "")),
                 messages=len(records),
