@@ -30,7 +30,8 @@ def test_create_returns_the_stored_item_with_location_and_etag(call: Harness) ->
     assert item["data"] == ITEM["data"]
     assert item["version"] == 1
     assert item["created_at"] == item["updated_at"] == "2023-11-14T22:13:20.000Z"
-    assert response["headers"]["Location"] == f"/items/{item['id']}"
+    # The stage is part of the client's URL (requestContext.path), so it is part of Location.
+    assert response["headers"]["Location"] == f"/local/items/{item['id']}"
     assert response["headers"]["ETag"] == '"1"'
 
 
@@ -136,3 +137,10 @@ def test_errors_carry_cors_headers(call: Harness) -> None:
     response = call(api_event("GET", "/items/nope"))
     assert response["headers"]["Access-Control-Allow-Origin"] == ORIGIN
     assert response["headers"]["Vary"] == "Origin"
+
+
+def test_location_has_no_stage_on_a_custom_domain(call: Harness) -> None:
+    event = api_event("POST", "/items", ITEM)
+    event["requestContext"]["path"] = "/items"  # custom domain: the client's path is the path
+    response = call(event)
+    assert response["headers"]["Location"] == f"/items/{body(response)['id']}"

@@ -86,7 +86,7 @@ def test_submit_answers_202_queued_with_location(call: Harness, aws: Env) -> Non
     assert response["statusCode"] == 202
     created = body(response)
     assert created == {"id": created["id"], "status": "queued"}
-    assert response["headers"]["Location"] == f"/jobs/{created['id']}"
+    assert response["headers"]["Location"] == f"/local/jobs/{created['id']}"
     status = job(call, created["id"])
     assert (status["status"], status["total"], status["processed"], status["failed"]) == (
         "queued",
@@ -266,15 +266,31 @@ def test_job_submission_is_idempotent(call: Harness, aws: Env) -> None:
     assert len(messages["Messages"]) == 1
 
 
-def test_a_queue_outage_answers_503_and_marks_the_job_failed(aws: Env) -> None:
+def test_a_queue_outage_answers_503_and_a_resubmission_queues_the_job(aws: Env) -> None:
+    """moto's SQS never fails, so a hook makes it throttle for the first attempt at submitting."""
     call = make_harness(aws)
+    outage = {"on": True}
     sqs = call.api.clients.client("sqs")
     sqs.meta.events.register_first(
-        "before-send.sqs", lambda request, **_: throttling_response(request.url)
+        "before-send.sqs",
+        lambda request, **_: throttling_response(request.url) if outage["on"] else None,
     )
-    response = submit(call, job_items(2))
+    key = {"Idempotency-Key": "import-1"}
+    response = submit(call, job_items(2), **key)
     assert response["statusCode"] == 503
     assert response["headers"]["Retry-After"]
+    jobs = aws.dynamodb.scan(
+        TableName=TABLE,
+        FilterExpression="sk = :job",
+        ExpressionAttributeValues={":job": {"S": "JOB"}},
+    )["Items"]
+    assert [j["status"]["S"] for j in jobs] == ["failed"]
+    assert "could not be queued" in jobs[0]["errors"]["L"][0]["S"]
+    outage["on"] = False
+    retried = submit(call, job_items(2), **key)
+    assert retried["statusCode"] == 202
+    assert body(retried)["id"] == jobs[0]["pk"]["S"].removeprefix("JOB#")
+    assert job(call, body(retried)["id"])["status"] == "queued"
 
 
 @pytest.mark.parametrize("size", [64 * 1024])

@@ -91,7 +91,7 @@ class Endpoints:
 
         def create(item_id: str | None) -> Response:
             item = self.items.create(data, item_id)
-            return item_response(201, item, Location=f"/items/{item.id}")
+            return item_response(201, item, Location=f"{request.base_path}/items/{item.id}")
 
         return self._idempotent(request, "/items", body, create)
 
@@ -137,7 +137,9 @@ class Endpoints:
         def submit(job_id: str | None) -> Response:
             job = self._jobs().submit(job_input_, job_id or new_id())
             return Response(
-                202, {"id": job.id, "status": job.status}, {"Location": f"/jobs/{job.id}"}
+                202,
+                {"id": job.id, "status": job.status},
+                {"Location": f"{request.base_path}/jobs/{job.id}"},
             )
 
         return self._idempotent(request, "/jobs", body, submit)

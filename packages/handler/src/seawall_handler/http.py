@@ -18,6 +18,7 @@ from seawall_handler.errors import MalformedRequest, PayloadTooLarge, Unsupporte
 class Request(Record):
     __slots__ = (
         "api_key_id",
+        "base_path",
         "headers",
         "is_base64",
         "method",
@@ -37,6 +38,7 @@ class Request(Record):
         is_base64: bool,
         request_id: str,
         api_key_id: str,
+        base_path: str = "",
     ) -> None:
         self.method = method
         self.path = path
@@ -46,6 +48,9 @@ class Request(Record):
         self.is_base64 = is_base64
         self.request_id = request_id
         self.api_key_id = api_key_id
+        # What the client's URL has before `path`: the stage ("/prod") on the execute-api
+        # endpoint, nothing on a custom domain. Location headers need it.
+        self.base_path = base_path
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -99,6 +104,10 @@ def request_from_event(event: object) -> Request:
     context = ev.get("requestContext") if isinstance(ev.get("requestContext"), dict) else {}
     identity = context.get("identity") if isinstance(context.get("identity"), dict) else {}
     path = _text(ev.get("path")) or "/"
+    full_path = _text(context.get("path"))
+    base_path = (
+        full_path[: -len(path)] if len(full_path) > len(path) and full_path.endswith(path) else ""
+    )
     return Request(
         method=_text(ev.get("httpMethod")).upper(),
         path=path,
@@ -108,6 +117,7 @@ def request_from_event(event: object) -> Request:
         is_base64=ev.get("isBase64Encoded") is True,
         request_id=_text(context.get("requestId")),
         api_key_id=_text(identity.get("apiKeyId")),
+        base_path=base_path if base_path.startswith("/") and "//" not in base_path else "",
     )
 
 
