@@ -42,3 +42,8 @@ output "dead_letter_retention_seconds" {
   description = "Message retention of the dead-letter queue in seconds."
   value       = aws_sqs_queue.dead_letter.message_retention_seconds
 }
+
+output "event_source_mapping_enabled" {
+  description = "Whether Lambda polls the queue (false on the emulator, where seawall's runtime does)."
+  value       = aws_lambda_event_source_mapping.this.enabled
+}

@@ -22,3 +22,18 @@ output "kms_key_arn" {
   description = "Customer-managed KMS key of the table, or null when the AWS-managed key is used."
   value       = var.kms_key_arn
 }
+
+output "autoscaling_target_ids" {
+  description = "Application Auto Scaling targets of the table and its index (empty when on-demand)."
+  value       = [for t in aws_appautoscaling_target.this : t.resource_id]
+}
+
+output "deletion_protection" {
+  description = "Whether DynamoDB refuses to delete the table."
+  value       = aws_dynamodb_table.this.deletion_protection_enabled
+}
+
+output "backup_plan_id" {
+  description = "ID of the AWS Backup plan, or null when there is none."
+  value       = one(aws_backup_plan.this[*].id)
+}

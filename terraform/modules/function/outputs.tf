@@ -57,3 +57,8 @@ output "version_arn" {
   description = "ARN of the published version the live alias points at."
   value       = aws_lambda_function.this.qualified_arn
 }
+
+output "provisioned_concurrency" {
+  description = "Provisioned concurrent executions on the live alias (0 when off)."
+  value       = one(aws_lambda_provisioned_concurrency_config.this[*].provisioned_concurrent_executions) == null ? 0 : one(aws_lambda_provisioned_concurrency_config.this[*].provisioned_concurrent_executions)
+}
