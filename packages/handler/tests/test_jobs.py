@@ -298,3 +298,37 @@ def test_a_job_item_larger_than_an_item_body_is_refused(call: Harness, size: int
     response = submit(call, [{"name": "big", "data": {"blob": "x" * size}}])
     assert response["statusCode"] == 400
     assert body(response)["errors"][0]["field"] == "items[0]"
+
+
+def test_a_job_body_over_1_mib_is_413(call: Harness) -> None:
+    items = job_items(1000, size=1100)  # ~1.2 MB of JSON
+    response = submit(call, items)
+    assert response["statusCode"] == 413
+    assert body(response)["limit_bytes"] == 1024 * 1024
+
+
+def test_injected_throttling_in_the_worker_retries_the_message(call: Harness, aws: Env) -> None:
+    job_id = body(submit(call, job_items(3)))["id"]
+    faulty = Worker(
+        aws.settings(SEAWALL_FAULT_INJECTION='{"mode": "throttle", "functions": ["worker"]}'),
+        log=Log("INFO", write=lambda _: None),
+        clock=call.clock.time,
+        perf=call.clock.perf,
+        sleep=call.clock.sleep,
+    )
+    assert len(deliver(aws, faulty, call.clock)["batchItemFailures"]) == 1
+    assert job(call, job_id)["status"] in ("queued", "running")
+    assert deliver(aws, make_worker(aws, call.clock), call.clock)["batchItemFailures"] == []
+    assert job(call, job_id)["status"] == "succeeded"
+
+
+def test_an_injected_exception_fails_the_whole_batch(call: Harness, aws: Env) -> None:
+    from seawall_handler.faults import InjectedFault
+
+    submit(call, job_items(1))
+    faulty = Worker(
+        aws.settings(SEAWALL_FAULT_INJECTION='{"mode": "exception"}'),
+        log=Log("INFO", write=lambda _: None),
+    )
+    with pytest.raises(InjectedFault):
+        deliver(aws, faulty, call.clock)

@@ -38,6 +38,7 @@ def test_lines_are_valid_embedded_metric_format(call: Harness) -> None:
 def test_client_controlled_text_never_reaches_the_log(call: Harness) -> None:
     """The stack's metric filter counts lines containing ERROR: a client must not forge one."""
     call(api_event("GET", "/ERROR", headers={"User-Agent": "ERROR"}))
+    call(api_event("ERROR", "/items"))
     call(api_event("POST", "/items", {"name": "ERROR", "data": {"ERROR": "ERROR"}}))
     for raw in call.lines:
         assert "ERROR" not in raw

@@ -20,9 +20,12 @@ from seawall_handler.config import Settings, load_faults
 from seawall_handler.cors import cors_policy
 from seawall_handler.deadline import seconds_left
 from seawall_handler.endpoints import Endpoints
-from seawall_handler.errors import MethodNotAllowed, NotFound, SeawallError, Unavailable
+from seawall_handler.errors import MethodNotAllowed, NotFound, SeawallError
 from seawall_handler.http import Request, Response, request_from_event
 from seawall_handler.observability import Log
+
+# Methods logged as sent; anything else is logged as "other" (no client text in the log).
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class Api:
@@ -176,7 +179,7 @@ class Api:
             },
             request_id=request_id,
             apigw_request_id=request.request_id,
-            method=request.method[:10],
+            method=request.method if request.method in _METHODS else "other",
             route=found.route.template if found else "unmatched",
             status=status,
             cold_start=cold,
@@ -209,4 +212,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _api().handle(event, context)
 
 
-__all__ = ["Api", "Unavailable", "handler"]
+__all__ = ["Api", "handler"]
