@@ -60,6 +60,13 @@ variable "api_function" {
     provisioned_concurrency = optional(number, 0)
   })
   default = {}
+
+  validation {
+    # docs/function-contract.md: the handler answers 503 when less than 2 s remain, so it needs at
+    # least 3 s to make one DynamoDB attempt at all.
+    condition     = var.api_function.timeout >= 3
+    error_message = "api_function.timeout must be at least 3 s (the handler keeps 2 s for one DynamoDB attempt and its answer)."
+  }
 }
 
 variable "worker_function" {
@@ -71,6 +78,12 @@ variable "worker_function" {
     provisioned_concurrency = optional(number, 0)
   })
   default = {}
+
+  validation {
+    # docs/function-contract.md: the worker keeps 3 s for bookkeeping plus 4.5 s per attempt.
+    condition     = var.worker_function.timeout >= 10
+    error_message = "worker_function.timeout must be at least 10 s (3 s of bookkeeping plus one 4.5 s DynamoDB attempt, with margin)."
+  }
 }
 
 variable "log_level" {

@@ -164,3 +164,25 @@ run "rejects_unknown_log_level" {
 
   expect_failures = [var.log_level]
 }
+
+run "rejects_api_timeout_too_short_for_one_attempt" {
+  command = plan
+
+  variables {
+    environment  = "local"
+    api_function = { timeout = 2 }
+  }
+
+  expect_failures = [var.api_function]
+}
+
+run "rejects_worker_timeout_too_short_for_one_attempt" {
+  command = plan
+
+  variables {
+    environment     = "local"
+    worker_function = { timeout = 5 }
+  }
+
+  expect_failures = [var.worker_function]
+}
