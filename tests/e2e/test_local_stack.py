@@ -87,7 +87,8 @@ def test_items_without_a_valid_api_key_are_forbidden(stack: LocalStack, headers:
         "POST", f"{stack.api_url}/items", body={"name": "x"}, headers=headers
     )
     assert status == 403
-    assert body == {"message": "Forbidden"}
+    assert body["message"] == "Forbidden"
+    assert body["type"] == "INVALID_API_KEY"  # the stack's gateway response, served locally
 
 
 def test_unknown_route_gets_api_gateways_error(stack: LocalStack) -> None:
@@ -95,7 +96,8 @@ def test_unknown_route_gets_api_gateways_error(stack: LocalStack) -> None:
         "GET", f"{stack.api_url}/no/such/route", headers={"x-api-key": stack.api_key}
     )
     assert status == 403
-    assert body == {"message": "Missing Authentication Token"}
+    assert body["message"] == "Missing Authentication Token"
+    assert body["type"] == "MISSING_AUTHENTICATION_TOKEN"
     assert headers.get("x-amzn-ErrorType") == "MissingAuthenticationTokenException"
 
 

@@ -11,6 +11,9 @@ from seawall.runtime.gateway import Gateway
 from seawall.runtime.restapi import GatewayResponse, Integration, Method, Resource, RestApi
 
 KEY = "secret-key-value"
+ERROR_TEMPLATE = (
+    '{"message":$context.error.messageString,"type":"$context.error.responseType"}'  # the stack's
+)
 
 
 def lambda_method(
@@ -44,7 +47,12 @@ def gateway(make_pool):
                 None,
                 {"Access-Control-Allow-Origin": "'https://app.example.com'"},
                 {"application/json": '{"message":$context.error.messageString}'},
-            )
+            ),
+            "MISSING_AUTHENTICATION_TOKEN": GatewayResponse(
+                404,
+                {"Access-Control-Allow-Origin": "method.request.header.Origin", "Vary": "'Origin'"},
+                {"application/json": ERROR_TEMPLATE},
+            ),
         },
     )
     pools = {pool.spec.arn: pool for pool in (echo, slow, boom, malformed)}
@@ -80,11 +88,27 @@ def test_missing_or_wrong_api_key_is_forbidden_with_cors_headers(gateway, key) -
     assert headers["Access-Control-Allow-Origin"] == "https://app.example.com"
 
 
-def test_unknown_route_is_missing_authentication_token(gateway) -> None:
-    status, headers, body = get(gateway, "/nowhere", key=KEY)
-    assert status == 403
-    assert body == {"message": "Missing Authentication Token"}
+def test_unknown_route_uses_the_apis_own_gateway_response(gateway) -> None:
+    response = gateway.handle(
+        HttpRequest("GET", "/nowhere", [("Origin", "https://x.example.com")], [], b"", "127.0.0.1")
+    )
+    headers = dict(response.headers)
+    assert response.status == 404  # the API overrides API Gateway's 403 for this type
+    assert json.loads(response.body) == {
+        "message": "Missing Authentication Token",
+        "type": "MISSING_AUTHENTICATION_TOKEN",
+    }
     assert headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    assert (
+        headers["Access-Control-Allow-Origin"] == "https://x.example.com"
+    )  # mapped from the request
+    assert headers["Vary"] == "Origin"
+
+
+def test_a_header_mapped_from_an_absent_request_header_is_left_out(gateway) -> None:
+    status, headers, _ = get(gateway, "/nowhere")
+    assert status == 404
+    assert "Access-Control-Allow-Origin" not in headers
 
 
 def test_integration_timeout_is_a_504(gateway) -> None:

@@ -102,15 +102,15 @@ class Gateway:
     def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
         match = match_route(self.api.resources, request.method, request.path)
         if match is None:
-            return self._error(MISSING_AUTHENTICATION_TOKEN, request_id)
+            return self._error(MISSING_AUTHENTICATION_TOKEN, request, request_id)
         api_key = _header(request, "x-api-key")
         if match.method.api_key_required and api_key not in self.api.api_keys:
-            return self._error(INVALID_API_KEY, request_id)
+            return self._error(INVALID_API_KEY, request, request_id)
         integration = match.method.integration
         pool = self.pools.get(integration.function_arn or "") if integration else None
         if integration is None or integration.type != "AWS_PROXY" or pool is None:
             # MOCK and non-Lambda integrations are not served yet (see the runtime's README).
-            return self._error(INTEGRATION_FAILURE, request_id)
+            return self._error(INTEGRATION_FAILURE, request, request_id)
         event = proxy_event(
             request,
             resource_path=match.resource.path,
@@ -127,17 +127,17 @@ class Gateway:
             invocation: Invocation = future.result(timeout=integration.timeout_ms / 1000)
         except FutureTimeout:
             # The function keeps running, as it would on AWS; only the client stops waiting.
-            return self._error(INTEGRATION_TIMEOUT, request_id)
+            return self._error(INTEGRATION_TIMEOUT, request, request_id)
         if not invocation.ok:
             if invocation.payload.get("errorType") == "TooManyRequestsException":
-                return self._error(THROTTLED, request_id)
-            return self._error(BAD_RESPONSE, request_id)
+                return self._error(THROTTLED, request, request_id)
+            return self._error(BAD_RESPONSE, request, request_id)
         try:
             return http_response(invocation.payload)
         except MalformedLambdaResponse:
-            return self._error(BAD_RESPONSE, request_id)
+            return self._error(BAD_RESPONSE, request, request_id)
 
-    def _error(self, error: GatewayError, request_id: str) -> HttpResponse:
+    def _error(self, error: GatewayError, request: HttpRequest, request_id: str) -> HttpResponse:
         configured = self.api.gateway_responses.get(
             error.response_type
         ) or self.api.gateway_responses.get(_DEFAULTS[error.status // 100])
@@ -152,10 +152,13 @@ class Gateway:
                 and self.api.gateway_responses.get(error.response_type) is configured
             ):
                 status = configured.status_code
-            headers.extend((name, _literal(value)) for name, value in configured.headers.items())
+            for name, source in configured.headers.items():
+                value = _parameter_value(source, request)
+                if value is not None:  # API Gateway leaves out a header mapped from nothing
+                    headers.append((name, value))
             template = configured.templates.get("application/json")
             if template:
-                body = _render(template, error.message, request_id)
+                body = _render(template, error, request_id)
         return HttpResponse(status, headers, body.encode("utf-8"))
 
 
@@ -167,9 +170,17 @@ def _header(request: HttpRequest, name: str) -> str | None:
     return None
 
 
-def _literal(value: str) -> str:
-    """Gateway response header values are quoted literals ('*'); other sources are not served."""
-    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+def _parameter_value(source: str, request: HttpRequest) -> str | None:
+    """A gateway response parameter's value: a quoted literal ('*') or a request header or
+    query string parameter (method.request.header.Origin)."""
+    if len(source) >= 2 and source[0] == source[-1] == "'":
+        return source[1:-1]
+    if source.startswith("method.request.header."):
+        return _header(request, source.removeprefix("method.request.header."))
+    if source.startswith("method.request.querystring."):
+        wanted = source.removeprefix("method.request.querystring.")
+        return next((value for name, value in reversed(request.query) if name == wanted), None)
+    return None
 
 
 _CONTEXT_VARIABLE = re.compile(
@@ -177,12 +188,14 @@ _CONTEXT_VARIABLE = re.compile(
 )
 
 
-def _render(template: str, message: str, request_id: str) -> str:
-    """Substitute the few $context variables gateway response templates use."""
+def _render(template: str, error: GatewayError, request_id: str) -> str:
+    """Substitute the $context variables gateway response templates use."""
     values = {
-        "error.messageString": json.dumps(message),
-        "error.message": message,
+        "error.messageString": json.dumps(error.message),
+        "error.message": error.message,
+        "error.responseType": error.response_type,
         "requestId": request_id,
+        "extendedRequestId": request_id,
     }
     return _CONTEXT_VARIABLE.sub(
         lambda m: values.get(m.group("braced") or m.group("bare"), ""), template
