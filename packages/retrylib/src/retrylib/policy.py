@@ -7,7 +7,6 @@ else (the wait, the stop conditions, the budget, the hooks) is built only after 
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import random
@@ -28,6 +27,13 @@ T = TypeVar("T")
 #: Called as ``hook(attempt=..., delay=..., error=..., elapsed=...)``.
 Hook = Callable[..., object]
 RetryOn = type[BaseException] | tuple[type[BaseException], ...] | Callable[[BaseException], bool]
+
+
+async def _asyncio_sleep(delay: float) -> None:
+    # asyncio costs ~12 ms to import: a Lambda cold start that never retries async should not pay.
+    import asyncio  # noqa: PLC0415
+
+    await asyncio.sleep(delay)
 
 
 def _predicate(retry_on: RetryOn) -> Callable[[BaseException], bool]:
@@ -84,7 +90,7 @@ class RetryPolicy:
         on_giveup: Hook | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] = time.sleep,
-        asleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        asleep: Callable[[float], Awaitable[object]] | None = None,
         rng: random.Random | None = None,
         reraise: bool = True,
     ) -> None:
@@ -188,7 +194,7 @@ class RetryPolicy:
         attempt, delay = 1, 0.0
         while True:
             delay, cost = self._plan(attempt, delay, error, start)
-            await self._asleep(delay)
+            await (self._asleep or _asyncio_sleep)(delay)
             attempt += 1
             try:
                 result = await fn(*args, **kwargs)
