@@ -10,7 +10,7 @@ points that environment at a fresh emulator before the stack fixture applies:
 - TF_CLI_ARGS_plan reading terraform/envs/local.tfvars, and TF_VAR_* for the artifact.
 
 `tests/stack/terraform/seawall_stack` is a symlink to terraform/stack, where pytest-terraform looks
-for a module of that name; it writes tf_resources.json there (git-ignored).
+for a module of that name.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from seawall.backend import BackendSettings, ensure_backend
 from seawall.tfconfig import terraform_env
 
 ROOT = Path(__file__).resolve().parents[2]
+# pytest-terraform records the applied state here for --tf-replay, which these tests do not use
+# (the emulator is the point); it holds the API key, so it goes when the session ends.
+RECORDED_STATE = ROOT / "terraform" / "stack" / "tf_resources.json"
 LOCAL_TFVARS = ROOT / "terraform" / "envs" / "local.tfvars"
 BACKEND = BackendSettings(
     bucket="seawall-stack-tests-tfstate",
@@ -87,6 +90,7 @@ def stack_environment(
     try:
         yield env
     finally:
+        RECORDED_STATE.unlink(missing_ok=True)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
