@@ -13,7 +13,6 @@ import contextlib
 import importlib.util
 import ipaddress
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from seawall.errors import PrerequisiteError, SeawallError
+from seawall.processes import child_process_options, stop_process
 
 DEFAULT_REGION = "us-west-2"
 # moto accepts any credentials; these make it obvious in a log that nothing real was used.
@@ -77,24 +77,6 @@ def require_loopback(host: str) -> None:
         f"refusing to bind the emulator to {host!r}",
         hint="use a loopback address such as 127.0.0.1",
     )
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask Linux to send SIGTERM to this child when its parent dies, so no server is orphaned."""
-    with contextlib.suppress(Exception):
-        import ctypes  # noqa: PLC0415 - only in the forked child, only on Linux
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
-def child_process_options() -> dict[str, Any]:
-    """Popen options for helper servers: own session (Ctrl-C is ours to handle, in order)
-    and, on Linux, death with the parent."""
-    options: dict[str, Any] = {"start_new_session": True}
-    if sys.platform.startswith("linux"):
-        options["preexec_fn"] = _die_with_parent
-    return options
 
 
 @dataclass(frozen=True)
@@ -272,13 +254,8 @@ class Emulator:
     def _stop_process(self) -> str:
         """Stop the server and return what it printed (for error messages)."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process is not None:
+            stop_process(process, grace_seconds=10)
         output = ""
         if self._log is not None:
             with contextlib.suppress(OSError, ValueError):

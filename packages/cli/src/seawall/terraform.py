@@ -25,8 +25,8 @@ from pathlib import Path
 from python_terraform import IsFlagged
 from python_terraform import Terraform as _ArgvBuilder
 
-from seawall.emulator import child_process_options
 from seawall.errors import PrerequisiteError, SeawallError
+from seawall.processes import child_process_options
 
 MINIMUM_VERSION = (1, 6)
 PLAN_NO_CHANGES = 0

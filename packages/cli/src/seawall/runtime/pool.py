@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from seawall.emulator import child_process_options
+from seawall.processes import child_process_options
 from seawall.runtime.bootstrap import OUTPUT_DONE
 from seawall.runtime.functions import FunctionSpec
 

@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seawall.emulator import Connection, child_process_options
+from seawall.emulator import Connection
 from seawall.errors import SeawallError
+from seawall.processes import child_process_options, stop_process
 
 READY_TIMEOUT_S = 60.0
 
@@ -75,11 +76,5 @@ class GatewayProcess:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            stop_process(process, grace_seconds=15)
