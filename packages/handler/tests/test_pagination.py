@@ -65,7 +65,12 @@ def tampered(cursor: str) -> list[str]:
     decoded["i"] = "00000000-0000-4000-8000-000000000000"
     forged = base64.urlsafe_b64encode(json.dumps(decoded).encode()).decode().rstrip("=")
     flipped = tag[:-1] + ("A" if tag[-1] != "A" else "B")
+    # The same bytes spelled differently: a 32-byte tag is 43 characters, and base64 ignores the
+    # lowest two bits of the last one, so flipping its lowest bit still decodes to the same tag.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    respelled = tag[:-1] + alphabet[alphabet.index(tag[-1]) ^ 1]
     return [
+        f"{payload}.{respelled}",  # a non-canonical spelling of the tag
         f"{forged}.{tag}",  # a changed position with the old tag
         f"{payload}.{flipped}",  # a changed tag
         payload,  # no tag
