@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,48 @@ def test_unknown_route_gets_api_gateways_error(stack: LocalStack) -> None:
     assert body["message"] == "Missing Authentication Token"
     assert body["type"] == "MISSING_AUTHENTICATION_TOKEN"
     assert headers.get("x-amzn-ErrorType") == "MissingAuthenticationTokenException"
+
+
+def test_an_import_job_runs_through_the_queue_and_the_worker(stack: LocalStack) -> None:
+    """POST /jobs queues the job; the local runtime polls the queue for the worker, like Lambda."""
+    headers = {"x-api-key": stack.api_key}
+    items = [{"name": f"imported {n}", "data": {"n": n}} for n in range(25)]
+    status, response_headers, job = http_json(
+        "POST", f"{stack.api_url}/jobs", body={"type": "import", "items": items}, headers=headers
+    )
+    assert status == 202, job
+    assert job["status"] == "queued"
+    location = response_headers["Location"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status, _, job = http_json("GET", f"{stack.api_url}/jobs/{job['id']}", headers=headers)
+        assert status == 200, job
+        if job["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.5)
+    assert job["status"] == "succeeded", job
+    assert (job["processed"], job["failed"]) == (25, 0)
+    assert location.endswith(f"/jobs/{job['id']}")
+
+
+def test_function_answers_carry_cors_headers_for_allowed_origins(stack: LocalStack) -> None:
+    origin = "http://localhost:3000"  # envs/local.tfvars allows it
+    status, headers, _ = http_json("GET", f"{stack.api_url}/health", headers={"Origin": origin})
+    assert status == 200
+    assert headers.get("Access-Control-Allow-Origin") == origin
+    _, headers, _ = http_json(
+        "GET", f"{stack.api_url}/health", headers={"Origin": "https://evil.example"}
+    )
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_invalid_input_gets_a_precise_problem_document(stack: LocalStack) -> None:
+    status, headers, body = http_json(
+        "POST", f"{stack.api_url}/items", body={"name": ""}, headers={"x-api-key": stack.api_key}
+    )
+    assert status == 400
+    assert headers["Content-Type"].startswith("application/problem+json")
+    assert any(error["field"] == "name" for error in body["errors"])
 
 
 def test_second_plan_reports_no_changes(stack: LocalStack) -> None:
