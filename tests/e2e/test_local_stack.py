@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -218,3 +221,49 @@ def test_seawall_up_once_exits_zero_and_prints_the_summary(
     emulator_port = emulator_url.rsplit(":", 1)[1]
     assert processes_mentioning(f"moto.server -H 127.0.0.1 -p {emulator_port}") == []
     assert processes_mentioning(str(tmp_path)) == []  # the gateway and function environments
+
+
+def test_seawall_up_serves_until_ctrl_c_then_cleans_up(
+    project_root: Path, tmp_path: Path, tf_mirror: str | None
+) -> None:
+    """The main job as a user runs it: serve, answer `seawall outputs` from another process,
+    then Ctrl-C stops everything and exits 130."""
+    env = {**os.environ, STATE_DIR_ENV: str(tmp_path)}
+    if tf_mirror:
+        env["SEAWALL_TF_MIRROR"] = tf_mirror
+    seawall = [sys.executable, "-m", "seawall", "--project-dir", str(project_root)]
+    up = subprocess.Popen(
+        [*seawall, "up"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert up.stdout is not None
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(
+            target=lambda: [lines.put(line) for line in up.stdout], daemon=True
+        ).start()
+        summary: list[str] = []
+        deadline = time.monotonic() + 600
+        while not summary or not summary[-1].startswith("  try"):  # the summary's last line
+            assert time.monotonic() < deadline, f"no summary within 600 s: {summary}"
+            try:
+                summary.append(lines.get(timeout=1))
+            except queue.Empty:
+                assert up.poll() is None, f"seawall up exited {up.returncode}: {up.stderr.read()}"
+        assert summary[0].startswith("seawall: the local stack is up"), summary
+        outputs = subprocess.run(
+            [*seawall, "outputs", "--json"], capture_output=True, text=True, env=env, check=False
+        )
+        assert outputs.returncode == 0, outputs.stderr
+        values = json.loads(outputs.stdout)
+        status, _, body = http_json("GET", f"{values['api_url']}/health")
+        assert (status, body) == (200, {"status": "ok"})
+        up.send_signal(signal.SIGINT)
+        assert up.wait(timeout=60) == 130
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+    port = values["emulator_endpoint"].rsplit(":", 1)[1]
+    assert processes_mentioning(f"moto.server -H 127.0.0.1 -p {port}") == []
+    assert processes_mentioning(str(tmp_path)) == []
+    assert not (tmp_path / "local" / "session.json").exists()
