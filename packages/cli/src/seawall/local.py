@@ -11,7 +11,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -193,7 +192,3 @@ def _alive(pid: int) -> bool:
 
 def session_connection(session: dict[str, Any]) -> Connection:
     return Connection(url=session["emulator"]["url"], region=session["emulator"]["region"])
-
-
-def logs_dir(project: Project) -> Path:
-    return project.logs_dir(ENVIRONMENT)

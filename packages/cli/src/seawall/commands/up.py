@@ -40,14 +40,17 @@ def run(args: argparse.Namespace) -> int:
         else None,
     )
     # SIGTERM ends `up` like Ctrl-C does, so the teardown below always runs.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    with stack:
-        result = stack.smoke()
-        print(summary(stack, result.detail if result.passed else f"FAILED: {result.detail}"))
-        if args.once or not result.passed:
-            return EXIT_OK if result.passed else EXIT_FAILURE
-        progress("serving; press Ctrl-C to stop and clean up")
-        threading.Event().wait()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with stack:
+            result = stack.smoke()
+            print(summary(stack, result.detail if result.passed else f"FAILED: {result.detail}"))
+            if args.once or not result.passed:
+                return EXIT_OK if result.passed else EXIT_FAILURE
+            progress("serving; press Ctrl-C to stop and clean up")
+            threading.Event().wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return EXIT_OK  # pragma: no cover - the wait above only ends by an interrupt
 
 

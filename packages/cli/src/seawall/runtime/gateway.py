@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -71,7 +70,6 @@ class Gateway:
         self.account_id = account_id
         self._access_log = access_log
         self._invokers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="invoke")
-        self._lock = threading.Lock()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = str(uuid.uuid4())
@@ -109,7 +107,7 @@ class Gateway:
         integration = match.method.integration
         pool = self.pools.get(integration.function_arn or "") if integration else None
         if integration is None or integration.type != "AWS_PROXY" or pool is None:
-            # MOCK and non-Lambda integrations are not served yet (see the runtime's README).
+            # MOCK and non-Lambda integrations are not served yet (packages/cli/README.md).
             return self._error(INTEGRATION_FAILURE, request, request_id)
         event = proxy_event(
             request,
