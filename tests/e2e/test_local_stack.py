@@ -138,6 +138,17 @@ def test_function_answers_carry_cors_headers_for_allowed_origins(stack: LocalSta
     assert "Access-Control-Allow-Origin" not in headers
 
 
+def test_browser_preflight_is_answered_by_the_stacks_mock_integration(stack: LocalStack) -> None:
+    status, headers, _ = http_json(
+        "OPTIONS",
+        f"{stack.api_url}/items",
+        headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"},
+    )
+    assert status == 200  # no API key: OPTIONS is open, as browsers send none
+    assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert "POST" in headers["Access-Control-Allow-Methods"].split(",")
+
+
 def test_invalid_input_gets_a_precise_problem_document(stack: LocalStack) -> None:
     status, headers, body = http_json(
         "POST", f"{stack.api_url}/items", body={"name": ""}, headers={"x-api-key": stack.api_key}

@@ -8,7 +8,14 @@ import pytest
 
 from seawall.runtime.events import HttpRequest
 from seawall.runtime.gateway import Gateway
-from seawall.runtime.restapi import GatewayResponse, Integration, Method, Resource, RestApi
+from seawall.runtime.restapi import (
+    GatewayResponse,
+    Integration,
+    IntegrationResponse,
+    Method,
+    Resource,
+    RestApi,
+)
 
 KEY = "secret-key-value"
 ERROR_TEMPLATE = (
@@ -120,3 +127,55 @@ def test_integration_timeout_is_a_504(gateway) -> None:
 def test_function_error_and_malformed_result_are_502(gateway) -> None:
     assert get(gateway, "/boom")[0] == 502
     assert get(gateway, "/bad")[0] == 502
+
+
+def mock_gateway(response_templates: dict[str, str]) -> Gateway:
+    options = Method(
+        "OPTIONS",
+        False,
+        "NONE",
+        Integration(
+            "MOCK",
+            None,
+            29_000,
+            request_templates={"application/json": '{"statusCode": 200}'},
+            responses=(
+                IntegrationResponse(
+                    200,
+                    None,
+                    {
+                        "method.response.header.Access-Control-Allow-Origin": "'http://localhost:3000'",
+                        "method.response.header.Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
+                    },
+                    response_templates,
+                ),
+            ),
+        ),
+    )
+    api = RestApi("api1", "t", "v1", (Resource("r", "/items", {"OPTIONS": options}),), frozenset())
+    return Gateway(api, {}, account_id="123456789012")
+
+
+def test_mock_integration_answers_a_preflight_with_its_mapped_headers() -> None:
+    preflight = HttpRequest(
+        "OPTIONS",
+        "/items",
+        [("Origin", "http://localhost:3000"), ("Access-Control-Request-Method", "POST")],
+        [],
+        b"",
+        "127.0.0.1",
+    )
+    response = mock_gateway({"application/json": ""}).handle(preflight)
+    headers = dict(response.headers)
+    assert response.status == 200
+    assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert headers["Access-Control-Allow-Methods"] == "GET,POST,OPTIONS"
+    assert response.body == b""
+
+
+def test_mock_integration_with_a_velocity_template_is_not_guessed() -> None:
+    template = {"application/json": "#set($origin = $input.params().header.get('Origin'))"}
+    response = mock_gateway(template).handle(
+        HttpRequest("OPTIONS", "/items", [], [], b"", "127.0.0.1")
+    )
+    assert response.status == 500

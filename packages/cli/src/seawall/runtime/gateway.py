@@ -27,7 +27,7 @@ from seawall.runtime.events import (
     proxy_event,
 )
 from seawall.runtime.pool import FunctionPool, Invocation
-from seawall.runtime.restapi import RestApi
+from seawall.runtime.restapi import Integration, RestApi
 from seawall.runtime.router import match_route
 
 
@@ -105,9 +105,13 @@ class Gateway:
         if match.method.api_key_required and api_key not in self.api.api_keys:
             return self._error(INVALID_API_KEY, request, request_id)
         integration = match.method.integration
+        if integration is not None and integration.type == "MOCK":
+            return mock_response(integration, request) or self._error(
+                INTEGRATION_FAILURE, request, request_id
+            )
         pool = self.pools.get(integration.function_arn or "") if integration else None
         if integration is None or integration.type != "AWS_PROXY" or pool is None:
-            # MOCK and non-Lambda integrations are not served yet (packages/cli/README.md).
+            # Other integration types are not served yet (packages/cli/README.md).
             return self._error(INTEGRATION_FAILURE, request, request_id)
         event = proxy_event(
             request,
@@ -158,6 +162,45 @@ class Gateway:
             if template:
                 body = _render(template, error, request_id)
         return HttpResponse(status, headers, body.encode("utf-8"))
+
+
+# Velocity (VTL) is not evaluated here: a template using it cannot be answered faithfully.
+_VTL = re.compile(r"[#$][A-Za-z{!]")
+
+
+def mock_response(integration: Integration, request: HttpRequest) -> HttpResponse | None:
+    """A MOCK integration's answer: the status its request template names, the integration
+    response selected by that status, its header mappings and body template. None when the
+    templates use VTL, which the local runtime does not evaluate yet (a 500 then, not a guess)."""
+    request_template = integration.request_templates.get("application/json", "")
+    if _VTL.search(request_template):
+        return None
+    try:
+        status = int(
+            (json.loads(request_template) if request_template else {}).get("statusCode", 200)
+        )
+    except (ValueError, TypeError, AttributeError):
+        return None
+    chosen = next(
+        (
+            r
+            for r in integration.responses
+            if r.selection_pattern and re.fullmatch(r.selection_pattern, str(status))
+        ),
+        next((r for r in integration.responses if r.selection_pattern is None), None),
+    )
+    if chosen is None:
+        return None
+    body = chosen.templates.get("application/json", "")
+    if _VTL.search(body):
+        return None
+    headers = [("Content-Type", "application/json")]
+    for name, source in chosen.parameters.items():
+        if name.startswith("method.response.header."):
+            value = _parameter_value(source, request)
+            if value is not None:
+                headers.append((name.removeprefix("method.response.header."), value))
+    return HttpResponse(chosen.status_code, headers, body.encode("utf-8"))
 
 
 def _header(request: HttpRequest, name: str) -> str | None:

@@ -14,10 +14,20 @@ DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
 
 
 @dataclass(frozen=True)
+class IntegrationResponse:
+    status_code: int
+    selection_pattern: str | None  # None: the default response
+    parameters: dict[str, str]  # method.response.header.X -> 'literal' or a request mapping
+    templates: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Integration:
     type: str  # AWS_PROXY, MOCK, HTTP_PROXY, ...
     uri: str | None
     timeout_ms: int
+    request_templates: dict[str, str] = field(default_factory=dict)
+    responses: tuple[IntegrationResponse, ...] = ()
 
     @property
     def function_arn(self) -> str | None:
@@ -100,7 +110,22 @@ def _integration(raw: dict[str, Any] | None) -> Integration | None:
     if not raw:
         return None
     timeout = raw.get("timeoutInMillis") or DEFAULT_INTEGRATION_TIMEOUT_MS
-    return Integration(type=raw.get("type", ""), uri=raw.get("uri"), timeout_ms=int(timeout))
+    responses = tuple(
+        IntegrationResponse(
+            status_code=int(item.get("statusCode") or code),
+            selection_pattern=item.get("selectionPattern") or None,
+            parameters=dict(item.get("responseParameters") or {}),
+            templates=_templates(item.get("responseTemplates")),
+        )
+        for code, item in sorted((raw.get("integrationResponses") or {}).items())
+    )
+    return Integration(
+        type=raw.get("type", ""),
+        uri=raw.get("uri"),
+        timeout_ms=int(timeout),
+        request_templates=_templates(raw.get("requestTemplates")),
+        responses=responses,
+    )
 
 
 def _stage_api_keys(apigateway: Any, api_id: str, stage: str) -> frozenset[str]:
@@ -130,9 +155,14 @@ def _gateway_responses(apigateway: Any, api_id: str) -> dict[str, GatewayRespons
         responses[item["responseType"]] = GatewayResponse(
             status_code=int(status) if status else None,
             headers=headers,
-            templates=dict(item.get("responseTemplates") or {}),
+            templates=_templates(item.get("responseTemplates")),
         )
     return responses
+
+
+def _templates(raw: dict[str, str | None] | None) -> dict[str, str]:
+    """Mapping templates by content type; API Gateway reports an empty template as null."""
+    return {content_type: text or "" for content_type, text in (raw or {}).items()}
 
 
 def _paginate(operation: Any, **kwargs: Any) -> list[dict[str, Any]]:

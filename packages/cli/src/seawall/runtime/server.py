@@ -7,6 +7,7 @@ use the same paths locally and on AWS.
 from __future__ import annotations
 
 import json
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -78,7 +79,16 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             source_ip=self.client_address[0],
         )
-        self._send(self.server.gateway.handle(request))
+        try:
+            response = self.server.gateway.handle(request)
+        except Exception:  # a bug of ours: answer as API Gateway would, and keep the trace
+            traceback.print_exc()
+            response = HttpResponse(
+                500,
+                [("Content-Type", "application/json")],
+                json.dumps({"message": "Internal server error"}).encode(),
+            )
+        self._send(response)
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
