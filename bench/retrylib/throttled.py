@@ -1,4 +1,5 @@
-"""A throttled server: goodput and attempts per success, with and without a RetryBudget.
+"""A throttled server: goodput and attempts per success, with and without a RetryBudget and an
+AdaptiveRateLimiter.
 
 A seeded discrete-event simulation; nothing sleeps. The server is a token bucket refilled at
 ``C`` requests/s holding at most ``C / 10`` tokens (100 ms of burst); a request that finds no token
@@ -13,6 +14,11 @@ a small coroutine scheduler whose ``asleep`` and clock are simulated time. Two c
 - closed loop: ``N`` workers, each with a next request ready after an exponential think time
   sized so that they would offer ``load * C`` if every request succeeded at once; a worker waits
   for its request, retries included, before thinking again.
+
+A contender may give every request a deadline (``stop.before_deadline(start + deadline)``, as a
+Lambda handler does), and may run as one policy shared by all requests (one process: one budget,
+one limiter) or as ``N`` clients with a policy each (``N`` processes); in the open loop each
+request then goes to a client drawn at random.
 """
 
 from __future__ import annotations
@@ -85,7 +91,9 @@ class Result:
     attempts_per_success: float  # every attempt the server saw, per success
     attempts_per_succeeded_request: float  # mean attempts of the requests that succeeded
     failed_share: float  # requests that ended in an error
-    p99_latency: float  # seconds, requests that succeeded
+    refused_share: float  # requests that ended without any attempt (the limiter's deadline)
+    p50_latency: float  # seconds from arrival to success, requests that succeeded
+    p99_latency: float
 
 
 def simulate(
@@ -98,13 +106,23 @@ def simulate(
     duration: float = 60.0,
     warmup: float = 10.0,
     seed: int = 1,
+    deadline: float | None = None,
+    per_client: bool = False,
 ) -> Result:
     sim = Sim()
     rng = random.Random(seed)
-    policy = make_policy(sim)
+    chooser = random.Random(seed + 1)  # which client an open-loop request goes to
+    policies = [make_policy(sim) for _ in range(clients if per_client else 1)]
     bucket = {"tokens": capacity / 10, "last": 0.0}
     burst = capacity / 10
-    counts = {"attempts": 0, "successes": 0, "requests": 0, "failed": 0, "success_attempts": 0}
+    counts = {
+        "attempts": 0,
+        "successes": 0,
+        "requests": 0,
+        "failed": 0,
+        "refused": 0,
+        "success_attempts": 0,
+    }
     latencies: list[float] = []
 
     def net() -> float:
@@ -128,16 +146,19 @@ def simulate(
         if not ok:
             raise Throttled
 
-    async def request() -> None:
+    async def request(policy: RetryPolicy) -> None:
         started = sim.now
         tries = [0]
         counted = measuring()
+        if deadline is not None:
+            policy = policy.copy(stop=policy.stop | stop.before_deadline(started + deadline))
         try:
             await policy.acall(attempt, tries)
         except Exception:
             if counted:
                 counts["requests"] += 1
                 counts["failed"] += 1
+                counts["refused"] += tries[0] == 0
             return
         if counted:
             counts["requests"] += 1
@@ -149,17 +170,17 @@ def simulate(
     async def open_arrivals() -> None:
         while True:
             await sim.sleep(rng.expovariate(load * capacity))
-            sim.spawn(request())
+            sim.spawn(request(policies[chooser.randrange(len(policies))]))
 
-    async def worker() -> None:
+    async def worker(policy: RetryPolicy) -> None:
         rate = load * capacity / clients
         while True:
             await sim.sleep(rng.expovariate(rate))
-            await request()
+            await request(policy)
 
     if closed:
-        for _ in range(clients):
-            sim.spawn(worker())
+        for index in range(clients):
+            sim.spawn(worker(policies[index % len(policies)]))
     else:
         sim.spawn(open_arrivals())
     sim.run(warmup + duration)
@@ -170,8 +191,14 @@ def simulate(
         attempts_per_success=counts["attempts"] / successes,
         attempts_per_succeeded_request=counts["success_attempts"] / max(len(latencies), 1),
         failed_share=counts["failed"] / max(counts["requests"], 1),
-        p99_latency=latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
+        refused_share=counts["refused"] / max(counts["requests"], 1),
+        p50_latency=_percentile(latencies, 0.50),
+        p99_latency=_percentile(latencies, 0.99),
     )
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
 
 
 def policies() -> dict[str, Callable[[Sim], RetryPolicy]]:

@@ -7,19 +7,22 @@ Quick start::
     @retry(RetryPolicy(wait=wait.default(0.05, 5.0), stop=stop.after_attempts(4)))
     def fetch() -> bytes: ...
 
-See the package README for deadlines, budgets, DynamoDB and CORS.
+See the package README for deadlines, budgets, rate limiting, DynamoDB and CORS.
 """
 
-from retrylib import aws, cors, stop, wait
+from retrylib import aws, cors, ratelimit, stop, wait
+from retrylib._decorator import retry
 from retrylib._errors import DeadlineExceeded, RetryError
 from retrylib.budget import RetryBudget
 from retrylib.cors import CorsPolicy
-from retrylib.policy import RetryPolicy, retry
+from retrylib.policy import RetryPolicy
+from retrylib.ratelimit import AdaptiveRateLimiter
 from retrylib.stop import RetryState, StopReason
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdaptiveRateLimiter",
     "CorsPolicy",
     "DeadlineExceeded",
     "RetryBudget",
@@ -30,6 +33,7 @@ __all__ = [
     "__version__",
     "aws",
     "cors",
+    "ratelimit",
     "retry",
     "stop",
     "wait",

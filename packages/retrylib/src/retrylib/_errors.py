@@ -17,7 +17,10 @@ class RetryError(Exception):
     """
 
     def __init__(
-        self, attempts: int, last_exception: BaseException, reason: StopReason = StopReason.OTHER
+        self,
+        attempts: int,
+        last_exception: BaseException | None,
+        reason: StopReason = StopReason.OTHER,
     ) -> None:
         super().__init__(attempts, last_exception, reason)
         self.attempts = attempts
@@ -25,10 +28,12 @@ class RetryError(Exception):
         self.reason = reason
 
     def __str__(self) -> str:
-        return (
-            f"gave up after {self.attempts} attempt(s) ({self.reason.value}): "
-            f"{type(self.last_exception).__name__}: {self.last_exception}"
-        )
+        return f"gave up after {self.attempts} attempt(s) ({self.reason.value}){_last(self)}"
+
+
+def _last(error: RetryError) -> str:
+    last = error.last_exception
+    return "" if last is None else f": {type(last).__name__}: {last}"
 
 
 class DeadlineExceeded(RetryError):
@@ -38,9 +43,12 @@ class DeadlineExceeded(RetryError):
     ``reraise`` says: the caller ran out of time, not out of attempts, and usually answers
     differently (an HTTP 503 with ``Retry-After`` rather than a 500). ``delay`` is the wait the
     policy wanted; ``retry_after`` is that wait rounded up to whole seconds, at least 1.
+
+    With a rate limiter the wait may be the one for a send slot, before any attempt: then
+    ``attempts`` is 0 and ``last_exception`` is ``None``.
     """
 
-    def __init__(self, attempts: int, last_exception: BaseException, delay: float) -> None:
+    def __init__(self, attempts: int, last_exception: BaseException | None, delay: float) -> None:
         super().__init__(attempts, last_exception, StopReason.DEADLINE)
         self.args = (attempts, last_exception, delay)  # what pickle passes back to __init__
         self.delay = delay
@@ -53,6 +61,5 @@ class DeadlineExceeded(RetryError):
     def __str__(self) -> str:
         return (
             f"deadline would be crossed by waiting {self.delay:.3f}s after "
-            f"{self.attempts} attempt(s): {type(self.last_exception).__name__}: "
-            f"{self.last_exception}"
+            f"{self.attempts} attempt(s){_last(self)}"
         )

@@ -3,25 +3,27 @@
 The success path is kept as short as a wrapper can be: read the clock, call, return. Everything
 else (the wait, the stop conditions, the budget, the hooks) is built only after a failure, in
 :meth:`RetryPolicy._plan`, which the sync and the async loops share so they cannot drift apart.
+A policy with a rate limiter takes a loop of its own from the first attempt on, so the policies
+without one pay nothing for it.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from retrylib import wait as _wait
 from retrylib._errors import DeadlineExceeded, RetryError
 from retrylib.budget import RetryBudget
-from retrylib.stop import RetryState, StopReason, after_attempts, as_reason
+from retrylib.stop import RetryState, StopReason, after_attempts, as_reason, seconds_left
 
-__all__ = ["Hook", "RetryOn", "RetryPolicy", "retry"]
+if TYPE_CHECKING:
+    from retrylib.ratelimit import AdaptiveRateLimiter
 
-P = ParamSpec("P")
+__all__ = ["Hook", "RetryOn", "RetryPolicy"]
+
 T = TypeVar("T")
 
 #: Called as ``hook(attempt=..., delay=..., error=..., elapsed=...)``.
@@ -55,9 +57,12 @@ class RetryPolicy:
     ``stop`` a condition from :mod:`retrylib.stop` (default ``after_attempts(3)``), ``retry_on``
     an exception class, a tuple of them or a predicate (default :class:`Exception`). Errors that
     are not retryable propagate at once. ``budget`` is an optional shared
-    :class:`~retrylib.RetryBudget`. ``on_retry`` runs before each wait and ``on_giveup`` when a
-    retryable error ends the retrying; both are called as ``hook(attempt=, delay=, error=,
-    elapsed=)``. ``clock``, ``sleep``, ``asleep`` and ``rng`` are injectable for tests.
+    :class:`~retrylib.RetryBudget`. ``limiter`` is an optional shared
+    :class:`~retrylib.AdaptiveRateLimiter`: every attempt first waits for a send slot (never past
+    the deadline of ``stop``: :class:`~retrylib.DeadlineExceeded` instead) and reports its
+    outcome to it. ``on_retry`` runs before each wait and ``on_giveup`` when a retryable error
+    ends the retrying; both are called as ``hook(attempt=, delay=, error=, elapsed=)``.
+    ``clock``, ``sleep``, ``asleep`` and ``rng`` are injectable for tests.
 
     When retrying ends, the last error is re-raised as it was (``reraise=True``) or wrapped in a
     :class:`~retrylib.RetryError` (``reraise=False``). A stop by
@@ -68,6 +73,7 @@ class RetryPolicy:
         "_asleep",
         "_budget",
         "_clock",
+        "_limiter",
         "_on_giveup",
         "_on_retry",
         "_retryable",
@@ -86,6 +92,7 @@ class RetryPolicy:
         *,
         retry_on: RetryOn = Exception,
         budget: RetryBudget | None = None,
+        limiter: AdaptiveRateLimiter | None = None,
         on_retry: Hook | None = None,
         on_giveup: Hook | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -99,6 +106,7 @@ class RetryPolicy:
         self.retry_on = retry_on
         self._retryable = _predicate(retry_on)
         self._budget = budget
+        self._limiter = limiter
         self._on_retry = on_retry
         self._on_giveup = on_giveup
         self._clock = clock
@@ -112,6 +120,11 @@ class RetryPolicy:
         """The shared budget, if any."""
         return self._budget
 
+    @property
+    def limiter(self) -> AdaptiveRateLimiter | None:
+        """The shared rate limiter, if any."""
+        return self._limiter
+
     def copy(self, **changes: Any) -> RetryPolicy:
         """A new policy with the same settings except ``changes`` (same names as ``__init__``)."""
         settings = {
@@ -119,6 +132,7 @@ class RetryPolicy:
             "stop": self.stop,
             "retry_on": self.retry_on,
             "budget": self._budget,
+            "limiter": self._limiter,
             "on_retry": self._on_retry,
             "on_giveup": self._on_giveup,
             "clock": self._clock,
@@ -136,13 +150,15 @@ class RetryPolicy:
     def __repr__(self) -> str:
         return (
             f"RetryPolicy(wait={self.wait!r}, stop={self.stop!r}, retry_on={self.retry_on!r}, "
-            f"budget={self._budget!r})"
+            f"budget={self._budget!r}, limiter={self._limiter!r})"
         )
 
     # The fast paths. Keep them free of anything that is needed only after a failure.
 
     def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Call ``fn(*args, **kwargs)``, retrying as this policy says; return its result."""
+        if self._limiter is not None:
+            return self._call_limited(fn, args, kwargs)
         start = self._clock()
         try:
             result = fn(*args, **kwargs)
@@ -156,6 +172,8 @@ class RetryPolicy:
 
     async def acall(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
         """Await ``fn(*args, **kwargs)``, retrying as this policy says; return its result."""
+        if self._limiter is not None:
+            return await self._acall_limited(fn, args, kwargs)
         start = self._clock()
         try:
             result = await fn(*args, **kwargs)
@@ -205,6 +223,69 @@ class RetryPolicy:
                 self._budget.record_success(cost)
             return result
 
+    # With a rate limiter: wait for a send slot before every attempt, report every outcome.
+
+    def _call_limited(
+        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
+        limiter = self._limiter
+        assert limiter is not None
+        start = self._clock()
+        attempt, delay, error, cost = 0, 0.0, None, None
+        while True:
+            if not limiter.acquire(seconds_left(self.stop, self._clock())):
+                self._refused(attempt, error, start, cost)
+            attempt += 1
+            try:
+                result = fn(*args, **kwargs)
+            except Exception as exc:
+                limiter.record(exc)
+                error = exc
+            else:
+                limiter.record()
+                if self._budget is not None:
+                    self._budget.record_success(cost)
+                return result
+            delay, cost = self._plan(attempt, delay, error, start)
+            self._sleep(delay)
+
+    async def _acall_limited(
+        self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
+        limiter = self._limiter
+        assert limiter is not None
+        start = self._clock()
+        attempt, delay, error, cost = 0, 0.0, None, None
+        while True:
+            if not await limiter.aacquire(seconds_left(self.stop, self._clock())):
+                self._refused(attempt, error, start, cost)
+            attempt += 1
+            try:
+                result = await fn(*args, **kwargs)
+            except Exception as exc:
+                limiter.record(exc)
+                error = exc
+            else:
+                limiter.record()
+                if self._budget is not None:
+                    self._budget.record_success(cost)
+                return result
+            delay, cost = self._plan(attempt, delay, error, start)
+            await (self._asleep or _asyncio_sleep)(delay)
+
+    def _refused(
+        self, attempt: int, error: Exception | None, start: float, cost: int | None
+    ) -> NoReturn:
+        """The limiter's next send slot lies past the deadline: stop without waiting for it."""
+        assert self._limiter is not None
+        delay = self._limiter.wait_time()
+        if cost is not None and self._budget is not None:
+            self._budget.release(cost)  # it paid for a retry that was never made
+        if self._on_giveup is not None:
+            elapsed = self._clock() - start
+            self._on_giveup(attempt=attempt, delay=delay, error=error, elapsed=elapsed)
+        raise DeadlineExceeded(attempt, error, delay) from error
+
     def _plan(
         self, attempt: int, previous: float, error: Exception, start: float
     ) -> tuple[float, int | None]:
@@ -231,74 +312,3 @@ class RetryPolicy:
         if self._on_retry is not None:
             self._on_retry(attempt=attempt, delay=delay, error=error, elapsed=elapsed)
         return delay, cost
-
-
-@overload
-def retry(policy: RetryPolicy | None = None, /) -> Callable[[Callable[P, T]], Callable[P, T]]: ...
-@overload
-def retry(policy: Callable[P, T], /) -> Callable[P, T]: ...
-def retry(policy: Any = None, /) -> Any:
-    """Decorate a sync or async function so every call goes through ``policy``.
-
-    ``@retry(policy)`` or ``@retry()`` (a default :class:`RetryPolicy`) or bare ``@retry``.
-    """
-    if policy is not None and not isinstance(policy, RetryPolicy):
-        if callable(policy):
-            return _decorate(RetryPolicy(), policy)
-        raise TypeError(f"retry() takes a RetryPolicy, got {policy!r}")
-    chosen = RetryPolicy() if policy is None else policy
-    return functools.partial(_decorate, chosen)
-
-
-def _decorate(policy: RetryPolicy, fn: Callable[..., Any]) -> Callable[..., Any]:
-    # The policy's pieces are bound once here, so a call pays for one extra frame, a clock
-    # reading and a try block, and nothing else, when it succeeds.
-    clock = policy._clock
-    budget = policy._budget
-    if inspect.iscoroutinefunction(fn):
-        slow_async = policy._retry_async
-
-        @functools.wraps(fn)
-        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = clock()
-            try:
-                result = await fn(*args, **kwargs)
-            except Exception as exc:
-                error = exc
-            else:
-                if budget is not None:
-                    budget.record_success()
-                return result
-            return await slow_async(fn, args, kwargs, error, start)
-
-        async_wrapper.retry_policy = policy  # type: ignore[attr-defined]
-        return async_wrapper
-
-    slow = policy._retry_sync
-    if budget is None:
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = clock()
-            try:
-                return fn(*args, **kwargs)
-            except Exception as exc:
-                error = exc
-            return slow(fn, args, kwargs, error, start)
-
-    else:
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = clock()
-            try:
-                result = fn(*args, **kwargs)
-            except Exception as exc:
-                error = exc
-            else:
-                budget.record_success()
-                return result
-            return slow(fn, args, kwargs, error, start)
-
-    wrapper.retry_policy = policy  # type: ignore[attr-defined]
-    return wrapper

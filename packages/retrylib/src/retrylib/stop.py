@@ -10,6 +10,11 @@ or a :class:`StopReason`. Conditions combine with ``|`` (stop when either says s
 
 Any callable ``(RetryState) -> object`` works as a stop condition too; a truthy answer that is
 not a :class:`StopReason` counts as :attr:`StopReason.OTHER`.
+
+A policy with a rate limiter also asks, before each attempt, how long its condition lets it wait
+(:func:`seconds_left`): the deadlines of :func:`before_deadline` conditions, the earliest one
+across ``|`` and the latest across ``&``. Other conditions, plain callables included, set no
+limit there.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ __all__ = [
     "after_delay",
     "before_deadline",
     "never",
+    "seconds_left",
 ]
 
 
@@ -64,6 +70,10 @@ class Stop:
     def __call__(self, state: RetryState) -> StopReason | None:
         raise NotImplementedError
 
+    def seconds_left(self, now: float) -> float:
+        """The longest wait, from ``now``, that this condition's deadlines allow (inf: none)."""
+        return math.inf
+
     def __or__(self, other: Callable[[RetryState], object]) -> Stop:
         return _Any(self, other)
 
@@ -93,6 +103,9 @@ class _Any(Stop):
     def __call__(self, state: RetryState) -> StopReason | None:
         return as_reason(self._left(state)) or as_reason(self._right(state))
 
+    def seconds_left(self, now: float) -> float:
+        return min(seconds_left(self._left, now), seconds_left(self._right, now))
+
     def __repr__(self) -> str:
         return f"({self._left!r} | {self._right!r})"
 
@@ -113,6 +126,9 @@ class _All(Stop):
         # When both agree and one of them is the deadline, the caller has run out of time, and
         # that is the reason it needs to hear about (DeadlineExceeded).
         return StopReason.DEADLINE if StopReason.DEADLINE in (left, right) else right
+
+    def seconds_left(self, now: float) -> float:
+        return max(seconds_left(self._left, now), seconds_left(self._right, now))
 
     def __repr__(self) -> str:
         return f"({self._left!r} & {self._right!r})"
@@ -166,6 +182,10 @@ class _BeforeDeadline(Stop):
             crossed = state.now + state.delay >= deadline
         return StopReason.DEADLINE if crossed else None
 
+    def seconds_left(self, now: float) -> float:
+        deadline = self.deadline
+        return deadline() if callable(deadline) else deadline - now
+
     def __repr__(self) -> str:
         return f"before_deadline({self.deadline!r})"
 
@@ -205,3 +225,12 @@ def before_deadline(deadline: float | Callable[[], float]) -> Stop:
 def never() -> Stop:
     """Never stop on this condition (combine it with a deadline or a budget)."""
     return _Never()
+
+
+def seconds_left(condition: Callable[[RetryState], object], now: float) -> float:
+    """The longest wait from ``now`` that ``condition`` allows before its deadline (inf: none).
+
+    A wait of that many seconds or more would be stopped by the deadline, so a policy's rate
+    limiter is never allowed one. Only :class:`Stop` conditions know their deadlines.
+    """
+    return condition.seconds_left(now) if isinstance(condition, Stop) else math.inf
