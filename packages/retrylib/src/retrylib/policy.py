@@ -233,7 +233,7 @@ class RetryPolicy:
         start = self._clock()
         attempt, delay, error, cost = 0, 0.0, None, None
         while True:
-            if not limiter.acquire(seconds_left(self.stop, self._clock())):
+            if limiter.limiting and not limiter.acquire(seconds_left(self.stop, self._clock())):
                 self._refused(attempt, error, start, cost)
             attempt += 1
             try:
@@ -257,7 +257,9 @@ class RetryPolicy:
         start = self._clock()
         attempt, delay, error, cost = 0, 0.0, None, None
         while True:
-            if not await limiter.aacquire(seconds_left(self.stop, self._clock())):
+            if limiter.limiting and not await limiter.aacquire(
+                seconds_left(self.stop, self._clock())
+            ):
                 self._refused(attempt, error, start, cost)
             attempt += 1
             try:

@@ -16,7 +16,9 @@ with the same algorithm and numbers:
   curve. The limit never exceeds twice the measured rate, and never goes below ``min_rate``
   (0.5 requests/s).
 - **Token bucket.** Sends take a token; tokens refill at the limit, and the bucket holds at most
-  one second of them (``max(1, limit)``).
+  one second of them (``max(1, limit * burst)``, ``burst`` = 1 s). ``burst=0`` paces sends
+  evenly instead: measured, it loses less goodput when the load hovers just below what the
+  service accepts and its burst allowance is short, and adds latency at low rates (README).
 - **Off until told.** Until the first throttling response the limiter lets every send through,
   as botocore's does: a healthy service costs nothing.
 
@@ -69,7 +71,8 @@ class AdaptiveRateLimiter:
     (``RetryPolicy(limiter=...)``, ``aws.dynamodb_policy(limiter=...)``), which calls
     :meth:`acquire` before every attempt and :meth:`record` after it; or call them yourself.
 
-    ``is_throttling`` decides which errors mean "slow down" (default
+    ``min_rate``, ``beta``, ``scale`` and ``burst`` are botocore's numbers by default (module
+    docstring). ``is_throttling`` decides which errors mean "slow down" (default
     :func:`retrylib.aws.is_throttling`). ``clock``, ``sleep`` and ``asleep`` are injectable;
     give a policy and its limiter the same clock.
     """
@@ -95,6 +98,7 @@ class AdaptiveRateLimiter:
         "_waiting",
         "_window",
         "beta",
+        "burst",
         "scale",
     )
 
@@ -111,25 +115,27 @@ class AdaptiveRateLimiter:
         min_rate: float = 0.5,
         beta: float = 0.7,
         scale: float = 0.4,
+        burst: float = 1.0,
         is_throttling: Callable[[BaseException], bool] = aws.is_throttling,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] = time.sleep,
         asleep: Callable[[float], Awaitable[object]] | None = None,
     ) -> None:
-        if not min_rate > 0 or not 0 < beta < 1 or not scale > 0:
-            raise ValueError("min_rate and scale must be > 0, and beta between 0 and 1")
+        if not min_rate > 0 or not 0 < beta < 1 or not scale > 0 or not burst >= 0:
+            raise ValueError("min_rate and scale must be > 0, beta in (0, 1), burst >= 0")
         self._min_rate = min_rate
         self.beta = beta
         self.scale = scale
+        self.burst = burst
         self._is_throttling = is_throttling
         self._clock = clock
         self._sleep = sleep
         self._asleep = asleep
         self._lock = threading.Lock()
         now = clock()
-        # The bucket (botocore TokenBucket(max_rate=1)), as two running counts: tokens made so
-        # far (up to _stamp) and tickets handed out. Tokens in the bucket = made - handed out,
-        # at most the capacity; a caller whose ticket is not yet covered waits. Empty at first.
+        # The bucket, as two running counts: tokens made so far (up to _stamp) and tickets
+        # handed out. Tokens in the bucket = made - handed out, at most the capacity; a caller
+        # whose ticket is not yet covered waits. It is filled when limiting starts.
         self._rate = 1.0
         self._capacity = 1.0
         self._produced = 0.0
@@ -153,8 +159,8 @@ class AdaptiveRateLimiter:
 
     @property
     def rate(self) -> float:
-        """The send rate allowed now, in requests per second (applied once :attr:`limiting`)."""
-        return self._rate
+        """The send rate allowed now, in requests per second (``inf`` until :attr:`limiting`)."""
+        return self._rate if self._limiting else math.inf
 
     @property
     def measured_rate(self) -> float:
@@ -207,15 +213,20 @@ class AdaptiveRateLimiter:
         with self._lock:
             measured = self._measure(now)
             if throttled:
-                sending = min(measured, self._rate) if self._limiting else measured
+                starting = not self._limiting
+                sending = measured if starting else min(measured, self._rate)
                 self._w_max = sending
                 self._k = (sending * (1.0 - self.beta) / self.scale) ** (1.0 / 3.0)
                 self._last_fail = now
-                target = sending * self.beta
                 self._limiting = True
-            else:
+                self._set_rate(min(sending * self.beta, self.MAX_SCALE * measured), now)
+                if starting:  # botocore's bucket has been filling all along: it is full
+                    self._produced = self._issued + self._capacity
+            elif self._limiting:
                 target = self.scale * (now - self._last_fail - self._k) ** 3 + self._w_max
-            self._set_rate(min(target, self.MAX_SCALE * measured), now)
+                self._set_rate(min(target, self.MAX_SCALE * measured), now)
+            # Before the first throttling response only the measured rate matters (botocore
+            # moves an unused rate then; its first cut starts from the measured rate).
 
     def __repr__(self) -> str:
         state = f"rate={self._rate:.3g}/s" if self._limiting else "not limiting"
@@ -289,7 +300,7 @@ class AdaptiveRateLimiter:
         # Tokens made so far were made at the old rate (botocore refills before changing it).
         self._refill(now)
         self._rate = max(value, self._min_rate)
-        self._capacity = max(value, 1.0)
+        self._capacity = max(value * self.burst, 1.0)
         self._produced = min(self._produced, self._issued + self._capacity)
 
     def _measure(self, now: float) -> float:
