@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import pickle
 import random
@@ -14,11 +15,13 @@ from hypothesis import strategies as st
 from retrylib_doubles import FakeTime, Script
 
 from retrylib import (
+    AdaptiveRateLimiter,
     DeadlineExceeded,
     RetryBudget,
     RetryError,
     RetryPolicy,
     StopReason,
+    aws,
     retry,
     stop,
     wait,
@@ -153,6 +156,12 @@ def test_errors_survive_pickling_for_process_pools():
         StopReason.BUDGET,
         "y",
     )
+
+
+def test_a_deadline_exceeded_before_any_attempt_survives_pickling():
+    error = pickle.loads(pickle.dumps(DeadlineExceeded(0, None, 1.5)))
+    assert (error.attempts, error.last_exception, error.retry_after) == (0, None, 2)
+    assert str(error) == "deadline would be crossed by waiting 1.500s after 0 attempt(s)"
 
 
 def test_retry_after_rounds_up_to_whole_seconds():
@@ -375,6 +384,8 @@ def _run(mode: str, outcomes: list[object], **settings):
     time = FakeTime()
     events: list[tuple[str, int, float, str]] = []
     script = Script(outcomes, time=time, cost=0.05)
+    if settings.get("limiter") == "fresh":  # state: each run gets its own, on its own clock
+        settings["limiter"] = limiter_on(time, min_rate=4.0)
     policy = RetryPolicy(
         wait=wait.default(0.1, 2.0),
         clock=time.clock,
@@ -413,6 +424,11 @@ SCENARIOS = {
     "deadline": ([Flaky("x")], {"stop": stop.before_deadline(1000.8)}),
     "retry error": ([Flaky("x")], {"stop": stop.after_attempts(2), "reraise": False}),
     "budget": ([Flaky("x")], {"budget": RetryBudget(capacity=5), "stop": stop.never()}),
+    "limiter": ([Flaky("1"), Flaky("2"), Flaky("3"), "ok"], {"limiter": "fresh"}),
+    "limiter and deadline": (
+        [Flaky("x")],
+        {"limiter": "fresh", "stop": stop.before_deadline(1001.0) | stop.after_attempts(9)},
+    ),
 }
 
 
@@ -432,3 +448,172 @@ def test_the_default_sleeps_are_real_time_and_asyncio_sleep():
     script = Script([Flaky(), "async"])
     assert asyncio.run(policy.acall(script.acall)) == "async"
     assert script.calls == 2
+
+
+# With a rate limiter.
+
+
+def limiter_on(time: FakeTime, **settings) -> AdaptiveRateLimiter:
+    settings = {
+        "is_throttling": lambda error: isinstance(error, Flaky),
+        "sleep": time.sleep,
+        "asleep": time.asleep,
+        **settings,
+    }
+    return AdaptiveRateLimiter(clock=time.clock, **settings)
+
+
+def throttled_limiter(time: FakeTime, rate: float) -> AdaptiveRateLimiter:
+    """A limiter that was just throttled: ``rate`` sends per second, one token in the bucket."""
+    limiter = limiter_on(time, min_rate=rate)
+    limiter.record(Flaky())
+    return limiter
+
+
+def test_every_attempt_waits_for_its_turn_from_the_limiter(fake_time):
+    limiter = throttled_limiter(fake_time, rate=2.0)
+    policy = make_policy(fake_time, wait=wait.constant(0.1), limiter=limiter)
+    assert policy.call(lambda: "first") == "first"  # the token in the bucket: no wait
+    assert fake_time.sleeps == []
+    script = Script([Flaky(), "ok"])
+    assert policy.call(script) == "ok"
+    # 0.5 s for a turn, the attempt is throttled (rate stays on its floor), 0.1 s of backoff,
+    # then 0.4 s more for the next turn.
+    assert fake_time.sleeps == [pytest.approx(0.5), 0.1, pytest.approx(0.4)]
+
+
+def test_the_limiter_hears_every_outcome(fake_time):
+    limiter = limiter_on(fake_time)
+    policy = make_policy(fake_time, wait=wait.constant(0.0), limiter=limiter)
+    policy.call(lambda: 1)
+    assert not limiter.limiting
+    policy.call(Script([Flaky(), "ok"]))
+    assert limiter.limiting  # the throttled attempt turned it on
+
+
+def test_errors_the_policy_does_not_retry_still_reach_the_limiter(fake_time):
+    limiter = limiter_on(fake_time, is_throttling=lambda error: isinstance(error, Fatal))
+    policy = make_policy(fake_time, limiter=limiter)  # retries Flaky only
+    with pytest.raises(Fatal):
+        policy.call(Script([Fatal()]))
+    assert limiter.limiting
+
+
+def test_a_turn_past_the_deadline_raises_before_the_first_attempt_without_waiting(fake_time):
+    limiter = throttled_limiter(fake_time, rate=0.5)
+    limiter.acquire()  # the only token: the next turn is 2 s away
+    giveups = []
+    policy = make_policy(
+        fake_time,
+        limiter=limiter,
+        stop=stop.before_deadline(fake_time.now + 1.5),
+        on_giveup=lambda **event: giveups.append(event),
+    )
+    script = Script(["never"])
+    with pytest.raises(DeadlineExceeded) as caught:
+        policy.call(script)
+    assert script.calls == 0
+    assert fake_time.sleeps == []
+    error = caught.value
+    assert (error.attempts, error.last_exception, error.retry_after) == (0, None, 2)
+    assert error.delay == pytest.approx(2.0)
+    assert "after 0 attempt(s)" in str(error)
+    assert giveups == [{"attempt": 0, "delay": error.delay, "error": None, "elapsed": 0.0}]
+
+
+def test_a_retry_whose_turn_is_past_the_deadline_stops_and_gets_its_budget_back(fake_time):
+    limiter = throttled_limiter(fake_time, rate=1.0)
+    budget = RetryBudget(capacity=100, retry_cost=5)
+    policy = make_policy(
+        fake_time,
+        wait=wait.constant(0.2),
+        limiter=limiter,
+        budget=budget,
+        stop=stop.before_deadline(fake_time.now + 0.9),
+    )
+    last = Flaky("busy")
+    with pytest.raises(DeadlineExceeded) as caught:
+        policy.call(Script([last]))
+    # First attempt on the token; 0.2 s of backoff fits; the next turn is 0.8 s further: no.
+    assert fake_time.sleeps == [0.2]
+    assert caught.value.attempts == 1
+    assert caught.value.last_exception is last
+    assert caught.value.delay == pytest.approx(0.8)
+    assert budget.available == 100  # the retry it paid for was never made
+
+
+def test_aws_policies_take_a_limiter_that_recognises_throttling_by_itself(fake_time):
+    class ClientError(Exception):
+        def __init__(self, code):
+            super().__init__(code)
+            self.response = {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+    limiter = AdaptiveRateLimiter(clock=fake_time.clock, sleep=fake_time.sleep)
+    policy = aws.dynamodb_policy(
+        limiter=limiter, clock=fake_time.clock, sleep=fake_time.sleep, rng=random.Random(1)
+    )
+    assert policy.limiter is limiter
+    with pytest.raises(ClientError):
+        policy.call(Script([ClientError("ConditionalCheckFailedException")]))
+    assert not limiter.limiting
+    assert policy.call(Script([ClientError("ThrottlingException"), "ok"])) == "ok"
+    assert limiter.limiting
+
+
+def test_copies_and_decorators_keep_the_limiter(fake_time):
+    limiter = throttled_limiter(fake_time, rate=2.0)
+    policy = make_policy(fake_time, limiter=limiter)
+    assert policy.copy(reraise=False).limiter is limiter
+    assert "limiter=AdaptiveRateLimiter(rate=2/s" in repr(policy)
+
+    @retry(policy)
+    def fetch():
+        return "sync"
+
+    @retry(policy)
+    async def afetch():
+        return "async"
+
+    assert fetch() == "sync"
+    assert asyncio.run(afetch()) == "async"
+    assert fake_time.sleeps == [pytest.approx(0.5)]  # the second call waited its turn
+    assert asyncio.iscoroutinefunction(afetch)
+    assert fetch.retry_policy is policy
+
+
+@given(
+    outcomes=st.lists(st.booleans(), min_size=1, max_size=30),
+    rate=st.floats(min_value=0.5, max_value=50.0),
+    seconds=st.floats(min_value=0.0, max_value=5.0),
+    backoff=st.floats(min_value=0.0, max_value=1.0),
+    token_taken=st.booleans(),
+)
+def test_the_deadline_is_never_crossed_by_a_sleep_with_a_limiter(
+    outcomes, rate, seconds, backoff, token_taken
+):
+    time = FakeTime()
+    deadline = time.now + seconds
+    slept_from = []
+
+    def sleep(s):  # the policy's backoff and the limiter's waits alike
+        slept_from.append(time.now)
+        time.sleep(s)
+
+    limiter = limiter_on(time, min_rate=rate, sleep=sleep)
+    limiter.record(Flaky())  # limiting at `rate`, one token
+    if token_taken:
+        assert limiter.acquire(timeout=0.0)  # someone else's: the first attempt must wait
+    policy = RetryPolicy(
+        wait=wait.constant(backoff),
+        stop=stop.before_deadline(deadline) | stop.after_attempts(40),
+        retry_on=Flaky,
+        limiter=limiter,
+        clock=time.clock,
+        sleep=sleep,
+        reraise=False,
+    )
+    script = Script([Flaky() if failed else "ok" for failed in outcomes])
+    with contextlib.suppress(RetryError):
+        policy.call(script)
+    for start, slept in zip(slept_from, time.sleeps, strict=True):
+        assert start + slept < deadline

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from retrylib import RetryState, StopReason, stop
@@ -86,3 +88,22 @@ def test_reprs_show_the_combination():
     assert (
         repr(stop.after_attempts(3) | stop.after_delay(2)) == "(after_attempts(3) | after_delay(2))"
     )
+
+
+def test_seconds_left_is_the_longest_wait_the_deadlines_allow():
+    assert stop.seconds_left(stop.before_deadline(110.0), now=100.0) == 10.0
+    assert stop.seconds_left(stop.before_deadline(lambda: 2.5), now=100.0) == 2.5
+    either = stop.before_deadline(110.0) | stop.before_deadline(lambda: 2.5)
+    assert stop.seconds_left(either, now=100.0) == 2.5  # | stops at the first deadline
+    both = stop.before_deadline(110.0) & stop.before_deadline(lambda: 2.5)
+    assert stop.seconds_left(both, now=100.0) == 10.0  # & only at the second
+    with_attempts = stop.after_attempts(5) | stop.before_deadline(110.0)
+    assert stop.seconds_left(with_attempts, now=104.0) == 6.0
+
+
+def test_seconds_left_is_unbounded_without_a_deadline():
+    assert stop.seconds_left(stop.after_attempts(3) | stop.after_delay(9), now=0.0) == math.inf
+    assert stop.seconds_left(stop.after_attempts(3) & stop.before_deadline(5.0), now=0.0) == (
+        math.inf
+    )
+    assert stop.seconds_left(lambda state: state.attempt > 2, now=0.0) == math.inf
