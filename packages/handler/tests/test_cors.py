@@ -103,3 +103,54 @@ def test_a_bad_origin_in_the_configuration_does_not_disable_the_others(aws: Env)
     warnings = [line for line in call.logs() if line.get("message") == "CORS origin ignored"]
     assert warnings
     assert warnings[0]["origin"] == "not an origin"
+
+
+def test_memoised_answers_stay_right_for_many_origins_and_the_memo_stays_bounded() -> None:
+    """The per-origin memo (cors.MemoCors) answers exactly what the policy answers, for origins
+    allowed or not, in any order and after evictions, and never holds more than its size."""
+    from retrylib.cors import CorsPolicy
+    from seawall_handler.cors import MemoCors, cors_policy
+    from seawall_handler.observability import Log
+
+    memo = cors_policy([ORIGIN, "https://*.example.com"], Log(write=lambda _: None))
+    reference = memo.policy
+    small = MemoCors(reference, size=8)
+    assert isinstance(reference, CorsPolicy)
+    origins = [
+        *(f"https://app{i}.example.com" for i in range(150)),
+        *(f"https://evil{i}.com" for i in range(50)),
+        "HTTPS://APP1.EXAMPLE.COM",
+        ORIGIN,
+        "null",
+        "",
+        None,
+    ]
+    for memoised in (memo, small):
+        for origin in origins + origins[::-1]:
+            assert memoised.response_headers(origin) == reference.response_headers(origin)
+    assert len(small._answers) <= 8
+    assert len(memo._answers) <= 256
+    assert small.response_headers("https://app7.example.com")["Access-Control-Allow-Origin"] == (
+        "https://app7.example.com"
+    )
+    assert small.response_headers("https://evil7.com") == {}
+
+
+def test_one_answers_headers_never_leak_into_the_next(call: Harness) -> None:
+    """Answers share the memoised CORS headers: none of them may be changed by a response."""
+    refused = call(with_origin("PATCH", "/items", ORIGIN))
+    assert refused["headers"]["Allow"] == "GET, POST, OPTIONS"
+    item = "/items/00000000-0000-4000-8000-000000000000"
+    unavailable = call(with_origin("GET", item, ORIGIN), timeout=0.1)  # no time for DynamoDB
+    assert unavailable["statusCode"] == 503
+    assert unavailable["headers"]["Retry-After"] == "1"
+    ok = call(with_origin("GET", "/health", ORIGIN))
+    assert ok["statusCode"] == 200
+    assert set(ok["headers"]) == {
+        "Access-Control-Allow-Origin",
+        "Access-Control-Expose-Headers",
+        "Vary",
+        "X-Request-Id",
+        "Content-Type",
+    }
+    assert call.api.cors.response_headers(ORIGIN) == call.api.cors.policy.response_headers(ORIGIN)

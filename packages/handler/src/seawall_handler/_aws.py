@@ -65,6 +65,8 @@ class Clients:
         self, timeouts: tuple[float, float], sleep: Callable[[float], object] = time.sleep
     ) -> None:
         self._timeouts = timeouts
+        # Connect plus read timeout: the time one attempt may take.
+        self.attempt_timeout = timeouts[0] + timeouts[1]
         self._sleep = sleep
         self._policy: Any = None
         # The invocation whose call is running: the shared policy reads its deadline and
@@ -77,10 +79,6 @@ class Clients:
         # One jitter source per process: seeding a new Random per request costs ~20 us.
         self.rng = random.Random()
         self.event_hooks: list[tuple[str, Callable[..., Any]]] = []
-
-    @property
-    def attempt_timeout(self) -> float:
-        return self._timeouts[0] + self._timeouts[1]
 
     def policy(self) -> Any:
         """The process's DynamoDB/SQS retry policy, built once (building one per request costs

@@ -26,6 +26,25 @@ from seawall_handler.observability import Log
 
 # Methods logged as sent; anything else is logged as "other" (no client text in the log).
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The request line's metrics and fields, in the order `Api._log` passes their values.
+_METRICS = (
+    ("Latency", "Milliseconds"),
+    ("Retries", "Count"),
+    ("Throttles", "Count"),
+    ("DeadlineHits", "Count"),
+    ("IdempotentReplays", "Count"),
+    ("ServerErrors", "Count"),
+)
+_FIELDS = (
+    "request_id",
+    "apigw_request_id",
+    "method",
+    "route",
+    "status",
+    "cold_start",
+    "aws_calls",
+    "fault",
+)
 
 
 class Api:
@@ -53,6 +72,13 @@ class Api:
         self.faults.install(self.clients)
         self.cursor_keys = _CursorKeys()
         self._cold = True
+        # The log line's keys, EMF directive and dimensions, serialised once per process.
+        self._line = self.log.metrics_line(
+            "request",
+            {"Environment": settings.environment, "Function": "api"},
+            _METRICS,
+            _FIELDS,
+        )
 
     def handle(self, event: object, context: object) -> dict[str, Any]:
         started = self.perf()
@@ -96,10 +122,10 @@ class Api:
                 fault.after()
         if response.status == 503 and isinstance(response.body, dict):
             response.headers.setdefault("Retry-After", "1")
-        origin = request.header("origin")
+        origin = request.headers.get("origin")
         is_preflight = (
             request.method == "OPTIONS"
-            and request.header("access-control-request-method") is not None
+            and request.headers.get("access-control-request-method") is not None
         )
         if not is_preflight:  # a preflight carries its own headers, or none when refused
             response.headers.update(self.cors.response_headers(origin))
@@ -165,26 +191,23 @@ class Api:
         status = response.status if response is not None else 0
         replayed = response is not None and "Idempotent-Replayed" in response.headers
         error_level = crashed or status >= 500 or response is None
-        self.log.metrics(
+        stats = calls.stats
+        self._line.write(
             "ERROR" if error_level else "INFO",
-            "request",
-            {"Environment": self.settings.environment, "Function": "api"},
-            {
-                "Latency": (round((self.perf() - started) * 1000, 3), "Milliseconds"),
-                "Retries": (calls.stats.retries, "Count"),
-                "Throttles": (calls.stats.throttles, "Count"),
-                "DeadlineHits": (calls.stats.deadline_hits, "Count"),
-                "IdempotentReplays": (1 if replayed else 0, "Count"),
-                "ServerErrors": (1 if error_level else 0, "Count"),
-            },
-            request_id=request_id,
-            apigw_request_id=request.request_id,
-            method=request.method if request.method in _METHODS else "other",
-            route=found.route.template if found else "unmatched",
-            status=status,
-            cold_start=cold,
-            aws_calls=calls.stats.calls,
-            fault=fault,
+            round((self.perf() - started) * 1000, 3),
+            stats.retries,
+            stats.throttles,
+            stats.deadline_hits,
+            1 if replayed else 0,
+            1 if error_level else 0,
+            request_id,
+            request.request_id,
+            request.method if request.method in _METHODS else "other",
+            found.route.template if found else "unmatched",
+            status,
+            cold,
+            stats.calls,
+            fault,
         )
 
 

@@ -14,6 +14,10 @@ from typing import Any
 from seawall_handler._record import Record
 from seawall_handler.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 
+# json.dumps(..., separators=(",", ":")) builds a new encoder on every call; this is the same
+# encoder (same settings, same output), built once.
+_to_json = json.JSONEncoder(separators=(",", ":")).encode
+
 
 class Request(Record):
     __slots__ = (
@@ -74,6 +78,9 @@ class Request(Record):
         return data
 
 
+_EMPTY: dict[str, Any] = {}
+
+
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
@@ -86,38 +93,49 @@ def _string_map(value: object) -> dict[str, str]:
 
 def request_from_event(event: object) -> Request:
     """Read an API Gateway REST proxy event; anything missing or mistyped reads as absent."""
-    ev: dict[str, Any] = event if isinstance(event, dict) else {}
-    headers: dict[str, str] = {}
-    single = ev.get("headers")
-    if isinstance(single, dict):
-        for name, value in single.items():
-            if isinstance(name, str) and isinstance(value, str):
-                headers[name.lower()] = value
-    multi = ev.get("multiValueHeaders")
+    get = event.get if isinstance(event, dict) else _EMPTY.get
+    single = get("headers")
+    headers: dict[str, str] = (
+        {
+            name.lower(): value
+            for name, value in single.items()
+            if isinstance(name, str) and isinstance(value, str)
+        }
+        if isinstance(single, dict)
+        else {}
+    )
+    multi = get("multiValueHeaders")
     if isinstance(multi, dict):  # only repeated headers need it: `headers` holds the last value
         for name, values in multi.items():
             if isinstance(values, list) and len(values) > 1 and isinstance(name, str):
                 kept = [v for v in values if isinstance(v, str)]
                 if kept:
                     headers[name.lower()] = ", ".join(kept)
-    query = _string_map(ev.get("queryStringParameters"))
-    context = ev.get("requestContext") if isinstance(ev.get("requestContext"), dict) else {}
-    identity = context.get("identity") if isinstance(context.get("identity"), dict) else {}
-    path = _text(ev.get("path")) or "/"
-    full_path = _text(context.get("path"))
+    query = get("queryStringParameters")
+    context = get("requestContext")
+    if not isinstance(context, dict):
+        context = _EMPTY
+    identity = context.get("identity")
+    path = get("path")
+    path = path if isinstance(path, str) and path else "/"
+    full_path = context.get("path")
     base_path = (
-        full_path[: -len(path)] if len(full_path) > len(path) and full_path.endswith(path) else ""
+        full_path[: -len(path)]
+        if isinstance(full_path, str) and len(full_path) > len(path) and full_path.endswith(path)
+        else ""
     )
+    method = get("httpMethod")
+    body = get("body")
     return Request(
-        method=_text(ev.get("httpMethod")).upper(),
-        path=path,
-        headers=headers,
-        query=query,
-        raw_body=ev.get("body") if isinstance(ev.get("body"), str) else None,
-        is_base64=ev.get("isBase64Encoded") is True,
-        request_id=_text(context.get("requestId")),
-        api_key_id=_text(identity.get("apiKeyId")),
-        base_path=base_path if base_path.startswith("/") and "//" not in base_path else "",
+        method.upper() if isinstance(method, str) else "",
+        path,
+        headers,
+        _string_map(query) if query else {},
+        body if isinstance(body, str) else None,
+        get("isBase64Encoded") is True,
+        _text(context.get("requestId")),
+        _text(identity.get("apiKeyId")) if isinstance(identity, dict) else "",
+        base_path if base_path.startswith("/") and "//" not in base_path else "",
     )
 
 
@@ -167,7 +185,7 @@ class Response:
         headers = dict(self.headers)
         body = ""
         if self.body is not None:
-            body = json.dumps(self.body, separators=(",", ":"))
+            body = _to_json(self.body)
             headers["Content-Type"] = self.content_type
         return {
             "statusCode": self.status,

@@ -4,6 +4,12 @@ document: CloudWatch Logs turns its `_aws` block into metrics, with no agent and
 The line carries no request data that a client controls (no raw path, no header values), so a
 client cannot forge log content, and the word ERROR (which the stack's metric filter counts)
 appears only in the `level` of a 5xx or a crash.
+
+The line's shape (its keys, the EMF directive, the dimensions) is the same on every invocation,
+so `MetricsLine` serialises it once per process and writes only the values per call. Its output
+is byte for byte what `json.dumps(..., separators=(",", ":"), default=str)` of the same fields
+gives (tests check this for arbitrary values); the JSON encoder runs only for values that are not
+plain strings, integers, finite floats, booleans or None.
 """
 
 from __future__ import annotations
@@ -11,16 +17,98 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 NAMESPACE = "seawall"
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
+_SHAPES = 64  # distinct line shapes remembered by `Log.metrics` (a function has one or two)
+
+_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
 def _stdout(text: str) -> None:
     # Looked up per call: the runtime (or a test) may replace sys.stdout after import.
     sys.stdout.write(text)
+
+
+def _json_float(value: float) -> str:
+    # json writes NaN and the infinities as NaN, Infinity, -Infinity: leave those to it.
+    return float.__repr__(value) if value - value == 0 else _encode(value)
+
+
+# What `json.dumps` writes for a value of exactly these types (ensure_ascii, the default).
+_BY_TYPE: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring_ascii,
+    int: int.__repr__,
+    float: _json_float,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda _: "null",
+}
+
+
+def json_value(value: object) -> str:
+    """`json.dumps(value, separators=(",", ":"), default=str)`, faster for plain scalars."""
+    return _BY_TYPE.get(type(value), _encode)(value)
+
+
+def _directive(dimensions: Sequence[str], metrics: Sequence[tuple[str, str]]) -> str:
+    return _encode(
+        [
+            {
+                "Namespace": NAMESPACE,
+                "Dimensions": [list(dimensions)],
+                "Metrics": [{"Name": name, "Unit": unit} for name, unit in metrics],
+            }
+        ]
+    )
+
+
+class MetricsLine:
+    """One shape of the per-invocation line, serialised once: the message, the dimensions with
+    their values, the metrics' names and units, and the names of the other fields.
+
+    `write(level, *values)` takes the metrics' values then the fields' values, in the order
+    given here, and writes what `Log.metrics` would for the same arguments.
+    """
+
+    __slots__ = ("_clock", "_template", "_values", "_write")
+
+    def __init__(
+        self,
+        log: Log,
+        message: str,
+        dimensions: Mapping[str, str],
+        metrics: Sequence[tuple[str, str]],
+        fields: Sequence[str],
+    ) -> None:
+        names = ["level", "message", *dimensions, *(name for name, _ in metrics), *fields]
+        if len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
+            raise ValueError("a metrics line needs distinct string names")
+        self._write = log._write
+        self._clock = log._clock
+        directive = _directive(list(dimensions), metrics).replace("%", "%%")
+        head = f'{{"_aws":{{"Timestamp":%d,"CloudWatchMetrics":{directive}}}'
+        constant = [f",{encode_basestring_ascii('message')}:{json_value(message)}"]
+        constant += [f",{json_value(n)}:{json_value(v)}" for n, v in dimensions.items()]
+        slots = [name for name, _ in metrics] + list(fields)
+        # %-template: every literal % doubled, one %s per value.
+        pieces = [head, ',"level":%s', *(p.replace("%", "%%") for p in constant)]
+        pieces += [f",{encode_basestring_ascii(name).replace('%', '%%')}:%s" for name in slots]
+        self._template = "".join(pieces) + "}\n"
+        self._values = len(slots)
+
+    def write(self, level: str, *values: object) -> None:
+        if len(values) != self._values:
+            raise TypeError(f"expected {self._values} values, got {len(values)}")
+        by_type = _BY_TYPE
+        # An int goes in as it is: %s writes it as json does (int.__repr__).
+        encoded = [v if type(v) is int else by_type.get(type(v), _encode)(v) for v in values]
+        self._write(
+            self._template
+            % (int(self._clock() * 1000), by_type.get(type(level), _encode)(level), *encoded)
+        )
 
 
 class Log:
@@ -34,7 +122,7 @@ class Log:
     ) -> None:
         self._threshold = LEVELS.get(level, 20)
         self._write = write or _stdout
-        self._directives: dict[tuple[Any, ...], str] = {}
+        self._lines: dict[tuple[Any, ...], MetricsLine | None] = {}
         self._clock = clock
 
     def enabled(self, level: str) -> bool:
@@ -44,6 +132,16 @@ class Log:
         """A free-form line; written only at or above the configured level."""
         if self.enabled(level):
             self._emit({"level": level, "message": message, **fields})
+
+    def metrics_line(
+        self,
+        message: str,
+        dimensions: Mapping[str, str],
+        metrics: Sequence[tuple[str, str]],
+        fields: Sequence[str],
+    ) -> MetricsLine:
+        """A per-invocation line of this shape, serialised once (see `MetricsLine`)."""
+        return MetricsLine(self, message, dimensions, metrics, fields)
 
     def metrics(
         self,
@@ -56,32 +154,46 @@ class Log:
         """The per-invocation line with its EMF metrics: always written, whatever the level,
         because the metrics in it would otherwise be lost."""
         names = tuple((name, unit) for name, (_, unit) in metrics.items())
-        key = (tuple(dimensions), names)
-        directive = self._directives.get(key)
-        if directive is None:  # the same few shapes every time: serialise each once
-            directive = json.dumps(
-                [
-                    {
-                        "Namespace": NAMESPACE,
-                        "Dimensions": [list(dimensions)],
-                        "Metrics": [{"Name": name, "Unit": unit} for name, unit in names],
-                    }
-                ],
-                separators=(",", ":"),
-            )
-            self._directives[key] = directive
-        fields = {
+        line = self._shape(message, dimensions, names, tuple(fields))
+        if line is not None:
+            line.write(level, *(value for value, _ in metrics.values()), *fields.values())
+            return
+        document = {
             "level": level,
             "message": message,
             **dimensions,
             **{name: value for name, (value, _) in metrics.items()},
             **fields,
         }
-        rest = json.dumps(fields, separators=(",", ":"), default=str)
         timestamp = int(self._clock() * 1000)
         self._write(
-            f'{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":{directive}}},{rest[1:]}\n'
+            f'{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":'
+            f"{_directive(list(dimensions), names)}}},{_encode(document)[1:]}\n"
         )
 
+    def _shape(
+        self,
+        message: str,
+        dimensions: Mapping[str, str],
+        metrics: tuple[tuple[str, str], ...],
+        fields: tuple[str, ...],
+    ) -> MetricsLine | None:
+        """The serialised shape of these names, or None when the generic path must decide
+        (repeated names, or values that cannot key the cache)."""
+        try:
+            key = (message, tuple(dimensions.items()), metrics, fields)
+            line = self._lines.get(key, False)
+        except TypeError:
+            return None
+        if line is False:
+            try:
+                line = MetricsLine(self, message, dimensions, metrics, fields)
+            except ValueError:
+                line = None
+            if len(self._lines) >= _SHAPES:
+                self._lines.clear()
+            self._lines[key] = line
+        return line
+
     def _emit(self, document: Mapping[str, Any]) -> None:
-        self._write(json.dumps(document, separators=(",", ":"), default=str) + "\n")
+        self._write(_encode(document) + "\n")

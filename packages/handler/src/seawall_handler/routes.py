@@ -21,8 +21,16 @@ ROUTES = (
     Route("jobs", "/jobs", ("POST",)),
     Route("job", "/jobs/{id}", ("GET",)),
 )
+# (first segment, number of segments) -> (route, what each later segment must be: a parameter's
+# name, or the literal text with `literal` True).
 _TABLE = {
-    (segments[0], len(segments)): (route, segments)
+    (segments[0], len(segments)): (
+        route,
+        tuple(
+            (segment[1:-1], False) if segment[0] == "{" else (segment, True)
+            for segment in segments[1:]
+        ),
+    )
     for route in ROUTES
     for segments in [tuple(route.template.strip("/").split("/"))]
 }
@@ -50,13 +58,14 @@ def match(path: str) -> Match | None:
     entry = _TABLE.get((parts[0], len(parts)))
     if entry is None:
         return None
-    route, segments = entry
+    route, later = entry
     params: dict[str, str] = {}
-    for segment, part in zip(segments[1:], parts[1:], strict=True):
-        if segment[0] == "{":
-            if not part:
+    for (expected, literal), part in zip(later, parts[1:], strict=True):
+        if literal:
+            if part != expected:
                 return None
-            params[segment[1:-1]] = part
-        elif segment != part:
+        elif part:
+            params[expected] = part
+        else:
             return None
     return Match(route, params)

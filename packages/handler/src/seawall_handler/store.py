@@ -72,12 +72,12 @@ def _data_text(data: dict[str, Any]) -> str:
 
 def item_from_record(record: dict[str, Any]) -> Item:
     return Item(
-        id=record["id"]["S"],
-        name=record["name"]["S"],
-        data=json.loads(record["data"]["S"]),
-        version=int(record["version"]["N"]),
-        created_at=record["created_at"]["S"],
-        updated_at=record["updated_at"]["S"],
+        record["id"]["S"],
+        record["name"]["S"],
+        json.loads(record["data"]["S"]),
+        int(record["version"]["N"]),
+        record["created_at"]["S"],
+        record["updated_at"]["S"],
     )
 
 
