@@ -29,7 +29,7 @@ from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from retrylib import RetryBudget, RetryPolicy, aws, stop, wait
+from retrylib import AdaptiveRateLimiter, RetryBudget, RetryPolicy, aws, stop, wait
 
 NET_MEAN = 0.005
 NET_SD = 0.001
@@ -88,6 +88,7 @@ class Sim:
 @dataclass
 class Result:
     goodput: float  # successes per second as a share of C
+    warmup_goodput: float  # the same over the warm-up, from a cold start
     attempts_per_success: float  # every attempt the server saw, per success
     attempts_per_succeeded_request: float  # mean attempts of the requests that succeeded
     failed_share: float  # requests that ended in an error
@@ -122,6 +123,7 @@ def simulate(
         "failed": 0,
         "refused": 0,
         "success_attempts": 0,
+        "warmup_successes": 0,
     }
     latencies: list[float] = []
 
@@ -166,6 +168,8 @@ def simulate(
             latencies.append(sim.now - started)
         if measuring():
             counts["successes"] += 1
+        else:
+            counts["warmup_successes"] += 1
 
     async def open_arrivals() -> None:
         while True:
@@ -188,6 +192,7 @@ def simulate(
     latencies.sort()
     return Result(
         goodput=counts["successes"] / (capacity * duration),
+        warmup_goodput=counts["warmup_successes"] / (capacity * warmup),
         attempts_per_success=counts["attempts"] / successes,
         attempts_per_succeeded_request=counts["success_attempts"] / max(len(latencies), 1),
         failed_share=counts["failed"] / max(counts["requests"], 1),
@@ -201,22 +206,130 @@ def _percentile(ordered: list[float], share: float) -> float:
     return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
 
 
-def policies() -> dict[str, Callable[[Sim], RetryPolicy]]:
-    """The contenders; each gets the simulation's clock and sleep, and its own seeded rng."""
+@dataclass(frozen=True)
+class Contender:
+    """A way for the clients to call: its policy, and how it is deployed."""
 
-    def injected(sim: Sim) -> dict[str, Any]:
-        return {"clock": sim.clock, "asleep": sim.sleep, "rng": random.Random(7)}
+    name: str
+    make: Callable[[Sim], RetryPolicy]  # called once, or once per client with per_client
+    deadline: float | None = None  # seconds from a request's arrival
+    per_client: bool = False
 
-    return {
-        "no retries": lambda sim: RetryPolicy(stop=stop.after_attempts(1), **injected(sim)),
-        "full jitter, 5 attempts": lambda sim: RetryPolicy(
-            wait=wait.full_jitter(0.025, 5.0),
-            stop=stop.after_attempts(5),
-            retry_on=aws.is_retryable,
-            **injected(sim),
+
+DEADLINE = 1.0
+
+
+def _injected(sim: Sim) -> dict[str, Any]:
+    return {"clock": sim.clock, "asleep": sim.sleep, "rng": random.Random(7)}
+
+
+def _limiter(sim: Sim, **settings: Any) -> AdaptiveRateLimiter:
+    return AdaptiveRateLimiter(clock=sim.clock, asleep=sim.sleep, **settings)
+
+
+def _budget_and_limiter(sim: Sim, **settings: Any) -> RetryPolicy:
+    return aws.dynamodb_policy(
+        budget=RetryBudget(), limiter=_limiter(sim, **settings), **_injected(sim)
+    )
+
+
+def contenders() -> list[Contender]:
+    """The rows of the throttled-server table, in order; each gets the simulation's clock and
+    sleep, and its own seeded rng. The first four are the rows measured before the limiter."""
+    no_limiter = [
+        Contender(
+            "no retries", lambda sim: RetryPolicy(stop=stop.after_attempts(1), **_injected(sim))
         ),
-        "retrylib dynamodb_policy()": lambda sim: aws.dynamodb_policy(**injected(sim)),
-        "retrylib dynamodb_policy(budget=RetryBudget())": lambda sim: aws.dynamodb_policy(
-            budget=RetryBudget(), **injected(sim)
+        Contender(
+            "full jitter, 5 attempts",
+            lambda sim: RetryPolicy(
+                wait=wait.full_jitter(0.025, 5.0),
+                stop=stop.after_attempts(5),
+                retry_on=aws.is_retryable,
+                **_injected(sim),
+            ),
         ),
-    }
+        Contender("dynamodb_policy()", lambda sim: aws.dynamodb_policy(**_injected(sim))),
+        Contender(
+            "dynamodb_policy(budget=RetryBudget())",
+            lambda sim: aws.dynamodb_policy(budget=RetryBudget(), **_injected(sim)),
+        ),
+    ]
+    with_deadline = f", deadline {DEADLINE:g} s"
+    limited = [
+        Contender(
+            "dynamodb_policy(budget)" + with_deadline,
+            lambda sim: aws.dynamodb_policy(budget=RetryBudget(), **_injected(sim)),
+            DEADLINE,
+        ),
+        Contender(
+            "dynamodb_policy(limiter)" + with_deadline,
+            lambda sim: aws.dynamodb_policy(limiter=_limiter(sim), **_injected(sim)),
+            DEADLINE,
+        ),
+        Contender(
+            "dynamodb_policy(budget, limiter)" + with_deadline, _budget_and_limiter, DEADLINE
+        ),
+        Contender("dynamodb_policy(budget, limiter), deadline 0.25 s", _budget_and_limiter, 0.25),
+        Contender(
+            "dynamodb_policy(limiter)" + with_deadline + ", a limiter per client",
+            lambda sim: aws.dynamodb_policy(limiter=_limiter(sim), **_injected(sim)),
+            DEADLINE,
+            per_client=True,
+        ),
+        Contender(
+            "dynamodb_policy(budget, limiter)"
+            + with_deadline
+            + ", a budget and a limiter per client",
+            _budget_and_limiter,
+            DEADLINE,
+            per_client=True,
+        ),
+    ]
+    return no_limiter + limited
+
+
+class _NoHalfwayLooks(AdaptiveRateLimiter):
+    """Ablation: a waiter sleeps all the way to the turn it was given, then looks."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _nap(shortfall: float, delay: float) -> float:
+        return delay
+
+
+def around_capacity() -> list[Contender]:
+    """The limiter's variants, against no limiter, at and below capacity (one shared policy)."""
+    return [
+        Contender(
+            "dynamodb_policy(budget)",
+            lambda sim: aws.dynamodb_policy(budget=RetryBudget(), **_injected(sim)),
+            DEADLINE,
+        ),
+        Contender("+ limiter (burst 1 s, botocore's)", _budget_and_limiter, DEADLINE),
+        Contender(
+            "+ limiter(burst=0)",
+            lambda sim: _budget_and_limiter(sim, burst=0.0),
+            DEADLINE,
+        ),
+        Contender(
+            "+ limiter without half-way looks (ablation)",
+            lambda sim: aws.dynamodb_policy(
+                budget=RetryBudget(),
+                limiter=_NoHalfwayLooks(clock=sim.clock, asleep=sim.sleep),
+                **_injected(sim),
+            ),
+            DEADLINE,
+        ),
+    ]
+
+
+def run(contender: Contender, **settings: Any) -> Result:
+    """:func:`simulate` one contender, deployed as it says."""
+    return simulate(
+        contender.make,
+        deadline=contender.deadline,
+        per_client=contender.per_client,
+        **settings,
+    )
