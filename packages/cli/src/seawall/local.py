@@ -15,7 +15,8 @@ from types import TracebackType
 from typing import Any
 
 from seawall.backend import ensure_backend, local_backend
-from seawall.build import Artifact, build_artifact
+from seawall.build import Artifact
+from seawall.build_cache import cached_artifact
 from seawall.emulator import Connection, Emulator
 from seawall.fsutil import atomic_write_text
 from seawall.project import Project
@@ -55,7 +56,7 @@ class LocalStack:
         with self.phases.phase("emulator"):
             self.emulator.start()
         with self.phases.phase("build"):
-            self.artifact = build_artifact(self.project.root, self.project.artifact_store)
+            self.artifact = cached_artifact(self.project.root, self.project.artifact_store)
         terraform = self.terraform()
         with self.phases.phase("init"):
             connection = self.emulator.connection
