@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import botocore.session
 
@@ -31,15 +31,16 @@ WORKER_TIMEOUTS = (1.0, 3.0)  # BatchWriteItem of 25 large items may take longer
 
 
 class CallStats:
-    """What one invocation's AWS calls went through, for its log line and metrics."""
+    """What one invocation's AWS calls went through, for its log line and metrics.
 
-    __slots__ = ("calls", "deadline_hits", "retries", "throttles")
+    The counts start at the class's zeros and become the instance's own when first counted:
+    no `__init__` to run on every invocation.
+    """
 
-    def __init__(self) -> None:
-        self.calls = 0
-        self.retries = 0
-        self.throttles = 0
-        self.deadline_hits = 0
+    calls = 0
+    retries = 0
+    throttles = 0
+    deadline_hits = 0
 
     def on_retry(self, *, attempt: int, delay: float, error: BaseException, elapsed: float) -> None:
         self.retries += 1
@@ -142,17 +143,23 @@ class Calls:
     def check_time(self) -> None:
         """Refuse to start an attempt that might not finish before the deadline."""
         if self.seconds_left() < self.clients.attempt_timeout:
-            self.stats.deadline_hits += 1
-            raise Unavailable("not enough time left to complete the request", deadline=True)
+            self._out_of_time()
+
+    def _out_of_time(self) -> NoReturn:
+        self.stats.deadline_hits += 1
+        raise Unavailable("not enough time left to complete the request", deadline=True)
 
     def call(self, service: str, operation: str, /, **params: Any) -> Any:
         """`client.<operation>(**params)` with retries; `Unavailable` when it cannot be done."""
-        self.check_time()
-        method = getattr(self.clients.client(service), operation)
+        if self.seconds_left() < self.clients.attempt_timeout:  # check_time, inlined
+            self._out_of_time()
+        clients = self.clients
+        # Clients.client and Clients.policy, read from their caches (built on first use).
+        client = clients._clients.get(service) or clients.client(service)
         self.stats.calls += 1
-        self.clients.active = self
+        clients.active = self
         try:
-            return self.clients.policy().call(method, **params)
+            return (clients._policy or clients.policy()).call(getattr(client, operation), **params)
         except retrylib.DeadlineExceeded as exc:
             self.stats.deadline_hits += 1
             raise Unavailable(

@@ -87,7 +87,7 @@ class Api:
         request_id = str(getattr(context, "aws_request_id", "") or request.request_id)
         calls = Calls(self.clients, seconds_left(context, started, self.perf))
         found = routes.match(request.path)
-        fault = self.faults.pick()
+        fault = None if self.faults.spec is None else self.faults.pick()  # off: no pick
         crashed = False
         try:
             response = fault.before(calls.seconds_left, self.sleep) if fault else None
@@ -122,14 +122,12 @@ class Api:
                 fault.after()
         if response.status == 503 and isinstance(response.body, dict):
             response.headers.setdefault("Retry-After", "1")
-        origin = request.headers.get("origin")
-        is_preflight = (
-            request.method == "OPTIONS"
-            and request.headers.get("access-control-request-method") is not None
-        )
-        if not is_preflight:  # a preflight carries its own headers, or none when refused
-            response.headers.update(self.cors.response_headers(origin))
-        response.headers["X-Request-Id"] = request_id
+        headers = response.headers
+        if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
+            headers = dict(headers)  # a preflight carries its own headers, or none when refused
+        else:
+            headers = {**headers, **self.cors.response_headers(request.headers.get("origin"))}
+        headers["X-Request-Id"] = request_id
         self._log(
             request,
             found,
@@ -141,7 +139,7 @@ class Api:
             fault=fault.mode if fault else None,
             crashed=crashed,
         )
-        return response.to_proxy_result()
+        return response.to_proxy_result(headers)
 
     def _dispatch(
         self, request: Request, found: routes.Match | None, calls: Calls, request_id: str

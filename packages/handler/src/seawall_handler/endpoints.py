@@ -16,6 +16,7 @@ from seawall_handler.errors import FieldError, PreconditionRequired, ValidationF
 from seawall_handler.http import Request, Response, parse_json_body
 from seawall_handler.items import Items, new_id
 from seawall_handler.models import Item
+from seawall_handler.routes import ROUTES
 from seawall_handler.store import DynamoItemStore, Expected
 
 if TYPE_CHECKING:
@@ -29,6 +30,14 @@ ITEM_BODY_LIMIT = 64 * 1024
 JOB_BODY_LIMIT = 1024 * 1024
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+
+
+# (HTTP method, route name) -> the method of Endpoints that answers it: `get_item`, ...
+_METHOD_NAMES = {
+    (method, route.name): f"{method.lower()}_{route.name}"
+    for route in ROUTES
+    for method in route.methods
+}
 
 
 def etag(version: int) -> str:
@@ -54,7 +63,7 @@ def parse_if_match(value: str) -> Expected:
 
 
 def item_response(status: int, item: Item, **headers: str) -> Response:
-    return Response(status, item.to_json(), {"ETag": etag(item.version), **headers})
+    return Response(status, item.to_json(), {"ETag": f'"{item.version}"', **headers})  # etag()
 
 
 class Endpoints:
@@ -76,8 +85,9 @@ class Endpoints:
         self.items = Items(DynamoItemStore(calls, settings.table_name), clock)
 
     def handle(self, route: str, request: Request, params: dict[str, str]) -> Response:
+        """`route` and `request.method` must be one of the routes' methods (see routes.py)."""
         method: Callable[[Request, dict[str, str]], Response] = getattr(
-            self, f"{request.method.lower()}_{route}"
+            self, _METHOD_NAMES[request.method, route]
         )
         return method(request, params)
 

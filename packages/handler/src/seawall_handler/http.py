@@ -14,9 +14,27 @@ from typing import Any
 from seawall_handler._record import Record
 from seawall_handler.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 
-# json.dumps(..., separators=(",", ":")) builds a new encoder on every call; this is the same
-# encoder (same settings, same output), built once.
-_to_json = json.JSONEncoder(separators=(",", ":")).encode
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+
+
+def _to_json(value: object) -> str:
+    """`json.dumps(value, separators=(",", ":"))`, without its two Python-level calls: the C
+    encoder they build, with the same settings, called directly (on every answer)."""
+    if _c_make_encoder is None:  # a Python without the _json accelerator
+        return _ENCODER.encode(value)
+    encode = _c_make_encoder(
+        {},  # markers: circular references are detected as json.dumps detects them
+        _ENCODER.default,
+        json.encoder.encode_basestring_ascii,
+        None,  # indent
+        ":",
+        ",",
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+    return "".join(encode(value, 0))
 
 
 class Request(Record):
@@ -95,15 +113,11 @@ def request_from_event(event: object) -> Request:
     """Read an API Gateway REST proxy event; anything missing or mistyped reads as absent."""
     get = event.get if isinstance(event, dict) else _EMPTY.get
     single = get("headers")
-    headers: dict[str, str] = (
-        {
-            name.lower(): value
-            for name, value in single.items()
-            if isinstance(name, str) and isinstance(value, str)
-        }
-        if isinstance(single, dict)
-        else {}
-    )
+    headers: dict[str, str] = {}
+    if isinstance(single, dict):
+        for name, value in single.items():
+            if isinstance(name, str) and isinstance(value, str):
+                headers[name.lower()] = value
     multi = get("multiValueHeaders")
     if isinstance(multi, dict):  # only repeated headers need it: `headers` holds the last value
         for name, values in multi.items():
@@ -181,8 +195,10 @@ class Response:
         self.headers = {} if headers is None else headers
         self.content_type = content_type
 
-    def to_proxy_result(self) -> dict[str, Any]:
-        headers = dict(self.headers)
+    def to_proxy_result(self, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """The Lambda proxy result; `headers` (default: a copy of ours) becomes its headers."""
+        if headers is None:
+            headers = dict(self.headers)
         body = ""
         if self.body is not None:
             body = _to_json(self.body)

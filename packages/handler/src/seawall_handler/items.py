@@ -65,7 +65,7 @@ class Items:
         return self.get(item.id)
 
     def get(self, item_id: str) -> Item:
-        item = self._store.get(item_id) if is_item_id(item_id) else None
+        item = self._store.get(item_id) if _ID.fullmatch(item_id) else None  # is_item_id
         if item is None:
             raise NotFound(f"no item with id {item_id!r}")
         return item
