@@ -11,30 +11,9 @@ import binascii
 import json
 from typing import Any
 
+from seawall_handler import _json
 from seawall_handler._record import Record
 from seawall_handler.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
-
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
-_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-
-
-def _to_json(value: object) -> str:
-    """`json.dumps(value, separators=(",", ":"))`, without its two Python-level calls: the C
-    encoder they build, with the same settings, called directly (on every answer)."""
-    if _c_make_encoder is None:  # a Python without the _json accelerator
-        return _ENCODER.encode(value)
-    encode = _c_make_encoder(
-        {},  # markers: circular references are detected as json.dumps detects them
-        _ENCODER.default,
-        json.encoder.encode_basestring_ascii,
-        None,  # indent
-        ":",
-        ",",
-        False,  # sort_keys
-        False,  # skipkeys
-        True,  # allow_nan
-    )
-    return "".join(encode(value, 0))
 
 
 class Request(Record):
@@ -97,6 +76,8 @@ class Request(Record):
 
 
 _EMPTY: dict[str, Any] = {}
+_ONLY_STR = frozenset({str})
+_ONLY_LIST = frozenset({list})
 
 
 def _text(value: object) -> str:
@@ -109,37 +90,54 @@ def _string_map(value: object) -> dict[str, str]:
     return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def request_from_event(event: object) -> Request:
-    """Read an API Gateway REST proxy event; anything missing or mistyped reads as absent."""
-    get = event.get if isinstance(event, dict) else _EMPTY.get
-    single = get("headers")
-    headers: dict[str, str] = {}
-    if isinstance(single, dict):
+def _headers(single: object, multi: object) -> dict[str, str]:
+    """Header names lowercased; a repeated header (only `multi` has all its values) joined."""
+    if not isinstance(single, dict):
+        headers: dict[str, str] = {}
+    elif set(map(type, single)) <= _ONLY_STR and set(map(type, single.values())) <= _ONLY_STR:
+        # The usual event, every name and value a string: nothing to drop, no Python loop.
+        headers = dict(zip(map(str.lower, single), single.values(), strict=True))
+    else:
+        headers = {}
         for name, value in single.items():
             if isinstance(name, str) and isinstance(value, str):
                 headers[name.lower()] = value
-    multi = get("multiValueHeaders")
-    if isinstance(multi, dict):  # only repeated headers need it: `headers` holds the last value
-        for name, values in multi.items():
-            if isinstance(values, list) and len(values) > 1 and isinstance(name, str):
-                kept = [v for v in values if isinstance(v, str)]
-                if kept:
-                    headers[name.lower()] = ", ".join(kept)
-    query = get("queryStringParameters")
+    if not isinstance(multi, dict) or (  # the usual event, one-value lists only: nothing to do
+        set(map(type, multi.values())) <= _ONLY_LIST
+        and max(map(len, multi.values()), default=0) < 2
+    ):
+        return headers
+    for name, values in multi.items():
+        if isinstance(values, list) and len(values) > 1 and isinstance(name, str):
+            kept = [v for v in values if isinstance(v, str)]
+            if kept:
+                headers[name.lower()] = ", ".join(kept)
+    return headers
+
+
+def request_from_event(event: object) -> Request:
+    """Read an API Gateway REST proxy event; anything missing or mistyped reads as absent."""
+    get = event.get if isinstance(event, dict) else _EMPTY.get
+    headers = _headers(get("headers"), get("multiValueHeaders"))
     context = get("requestContext")
     if not isinstance(context, dict):
         context = _EMPTY
-    identity = context.get("identity")
     path = get("path")
-    path = path if isinstance(path, str) and path else "/"
+    if not (isinstance(path, str) and path):
+        path = "/"
+    # What the client's URL has before `path` (the stage on the execute-api endpoint).
+    base_path = ""
     full_path = context.get("path")
-    base_path = (
-        full_path[: -len(path)]
-        if isinstance(full_path, str) and len(full_path) > len(path) and full_path.endswith(path)
-        else ""
-    )
+    if isinstance(full_path, str) and len(full_path) > len(path) and full_path.endswith(path):
+        base_path = full_path[: -len(path)]
+        if not base_path.startswith("/") or "//" in base_path:
+            base_path = ""
     method = get("httpMethod")
+    query = get("queryStringParameters")
     body = get("body")
+    request_id = context.get("requestId")
+    identity = context.get("identity")
+    api_key_id = identity.get("apiKeyId") if isinstance(identity, dict) else None
     return Request(
         method.upper() if isinstance(method, str) else "",
         path,
@@ -147,9 +145,9 @@ def request_from_event(event: object) -> Request:
         _string_map(query) if query else {},
         body if isinstance(body, str) else None,
         get("isBase64Encoded") is True,
-        _text(context.get("requestId")),
-        _text(identity.get("apiKeyId")) if isinstance(identity, dict) else "",
-        base_path if base_path.startswith("/") and "//" not in base_path else "",
+        request_id if isinstance(request_id, str) else "",
+        api_key_id if isinstance(api_key_id, str) else "",
+        base_path,
     )
 
 
@@ -201,7 +199,7 @@ class Response:
             headers = dict(self.headers)
         body = ""
         if self.body is not None:
-            body = _to_json(self.body)
+            body = _json.dumps(self.body)
             headers["Content-Type"] = self.content_type
         return {
             "statusCode": self.status,

@@ -13,9 +13,9 @@ the API promises that items round-trip unchanged.
 from __future__ import annotations
 
 import json
-import json.scanner
 from typing import Any, Protocol
 
+from seawall_handler import _json
 from seawall_handler._aws import Calls, error_code
 from seawall_handler.errors import Unavailable
 from seawall_handler.models import Item
@@ -71,25 +71,11 @@ def _data_text(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-_scan = json.scanner.make_scanner(json.JSONDecoder())
-
-
-def _loads(text: str) -> Any:
-    """`json.loads(text)`: the C scanner alone when `text` is one JSON value from its first
-    character to its last (as this module writes it), else json.loads itself, which then
-    decides (leading or trailing whitespace, a BOM, extra data, errors) exactly as always."""
-    try:
-        value, end = _scan(text, 0)
-    except StopIteration:
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
-
-
 def item_from_record(record: dict[str, Any]) -> Item:
     return Item(
         record["id"]["S"],
         record["name"]["S"],
-        _loads(record["data"]["S"]),
+        _json.loads(record["data"]["S"]),
         int(record["version"]["N"]),
         record["created_at"]["S"],
         record["updated_at"]["S"],
