@@ -76,8 +76,6 @@ class Request(Record):
 
 
 _EMPTY: dict[str, Any] = {}
-_ONLY_STR = frozenset({str})
-_ONLY_LIST = frozenset({list})
 
 
 def _text(value: object) -> str:
@@ -92,26 +90,17 @@ def _string_map(value: object) -> dict[str, str]:
 
 def _headers(single: object, multi: object) -> dict[str, str]:
     """Header names lowercased; a repeated header (only `multi` has all its values) joined."""
-    if not isinstance(single, dict):
-        headers: dict[str, str] = {}
-    elif set(map(type, single)) <= _ONLY_STR and set(map(type, single.values())) <= _ONLY_STR:
-        # The usual event, every name and value a string: nothing to drop, no Python loop.
-        headers = dict(zip(map(str.lower, single), single.values(), strict=True))
-    else:
-        headers = {}
+    headers: dict[str, str] = {}
+    if isinstance(single, dict):
         for name, value in single.items():
             if isinstance(name, str) and isinstance(value, str):
                 headers[name.lower()] = value
-    if not isinstance(multi, dict) or (  # the usual event, one-value lists only: nothing to do
-        set(map(type, multi.values())) <= _ONLY_LIST
-        and max(map(len, multi.values()), default=0) < 2
-    ):
-        return headers
-    for name, values in multi.items():
-        if isinstance(values, list) and len(values) > 1 and isinstance(name, str):
-            kept = [v for v in values if isinstance(v, str)]
-            if kept:
-                headers[name.lower()] = ", ".join(kept)
+    if isinstance(multi, dict):  # only repeated headers need it: `headers` holds the last value
+        for name, values in multi.items():
+            if isinstance(values, list) and len(values) > 1 and isinstance(name, str):
+                kept = [v for v in values if isinstance(v, str)]
+                if kept:
+                    headers[name.lower()] = ", ".join(kept)
     return headers
 
 
