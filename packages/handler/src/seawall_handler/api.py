@@ -12,6 +12,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from seawall_handler import problems, routes
@@ -22,10 +23,11 @@ from seawall_handler.deadline import seconds_left
 from seawall_handler.endpoints import Endpoints
 from seawall_handler.errors import MethodNotAllowed, NotFound, SeawallError
 from seawall_handler.http import Request, Response, request_from_event
-from seawall_handler.observability import Log
+from seawall_handler.observability import Log, json_value
 
-# Methods logged as sent; anything else is logged as "other" (no client text in the log).
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Methods logged as sent (here with their JSON text); anything else is logged as "other" (no
+# client text in the log).
+_METHODS = {m: f'"{m}"' for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")}
 # The request line's metrics and fields, in the order `Api._log` passes their values.
 _METRICS = (
     ("Latency", "Milliseconds"),
@@ -189,23 +191,30 @@ class Api:
         status = response.status if response is not None else 0
         replayed = response is not None and "Idempotent-Replayed" in response.headers
         error_level = crashed or status >= 500 or response is None
+        latency = round((self.perf() - started) * 1000, 3)
         stats = calls.stats
-        self._line.write(
-            "ERROR" if error_level else "INFO",
-            round((self.perf() - started) * 1000, 3),
+        # The values as JSON text, written here because their types are known: the counters
+        # are ints, the ids and the method are strings (str() and request_from_event make
+        # sure), `cold` is a bool. What could be otherwise goes through json_value. Tests
+        # check the line against json.dumps.
+        self._line.write_encoded(
+            '"ERROR"' if error_level else '"INFO"',
+            float.__repr__(latency)
+            if type(latency) is float and latency - latency == 0
+            else json_value(latency),
             stats.retries,
             stats.throttles,
             stats.deadline_hits,
             1 if replayed else 0,
             1 if error_level else 0,
-            request_id,
-            request.request_id,
-            request.method if request.method in _METHODS else "other",
-            found.route.template if found else "unmatched",
-            status,
-            cold,
+            encode_basestring_ascii(request_id),
+            encode_basestring_ascii(request.request_id),
+            _METHODS.get(request.method, '"other"'),
+            encode_basestring_ascii(found.route.template) if found else '"unmatched"',
+            status if type(status) is int else json_value(status),
+            "true" if cold else "false",
             stats.calls,
-            fault,
+            "null" if fault is None else json_value(fault),
         )
 
 

@@ -124,6 +124,14 @@ class MetricsLine:
                 add(_BY_TYPE.get(kind, _encode)(value))
         self._write(self._template % tuple(encoded))
 
+    def write_encoded(self, level: str, *values: object) -> None:
+        """`write` for a caller that has written each value as JSON text already (an int may
+        come as it is: %s writes it as json does). For the per-request line, whose values'
+        types the caller knows; `json_value` gives the text of any other value."""
+        if len(values) != self._values:
+            raise TypeError(f"expected {self._values} values, got {len(values)}")
+        self._write(self._template % (int(self._clock() * 1000), level, *values))
+
 
 class Log:
     """Writes JSON lines to stdout (Lambda sends stdout to CloudWatch Logs)."""
