@@ -17,41 +17,57 @@ from seawall_handler.errors import MalformedRequest, PayloadTooLarge, Unsupporte
 
 
 class Request(Record):
-    __slots__ = (
-        "api_key_id",
-        "base_path",
-        "headers",
-        "is_base64",
-        "method",
-        "path",
-        "query",
-        "raw_body",
-        "request_id",
-    )
+    """A request read from its event: what every request needs at once, the rest (query, body,
+    API key, base path) when an endpoint asks for it."""
+
+    __slots__ = ("_context", "_event", "headers", "method", "path", "request_id")
 
     def __init__(  # noqa: PLR0917 - a record's fields, in order
         self,
+        event: dict[str, Any],
+        context: dict[str, Any],
         method: str,
         path: str,
         headers: dict[str, str],
-        query: dict[str, str],
-        raw_body: str | None,
-        is_base64: bool,
         request_id: str,
-        api_key_id: str,
-        base_path: str = "",
     ) -> None:
+        self._event = event  # the proxy event, and its requestContext (both dicts)
+        self._context = context
         self.method = method
         self.path = path
         self.headers = headers
-        self.query = query
-        self.raw_body = raw_body
-        self.is_base64 = is_base64
         self.request_id = request_id
-        self.api_key_id = api_key_id
-        # What the client's URL has before `path`: the stage ("/prod") on the execute-api
-        # endpoint, nothing on a custom domain. Location headers need it.
-        self.base_path = base_path
+
+    @property
+    def query(self) -> dict[str, str]:
+        query = self._event.get("queryStringParameters")
+        return _string_map(query) if query else {}
+
+    @property
+    def raw_body(self) -> str | None:
+        body = self._event.get("body")
+        return body if isinstance(body, str) else None
+
+    @property
+    def is_base64(self) -> bool:
+        return self._event.get("isBase64Encoded") is True
+
+    @property
+    def api_key_id(self) -> str:
+        identity = self._context.get("identity")
+        key = identity.get("apiKeyId") if isinstance(identity, dict) else None
+        return key if isinstance(key, str) else ""
+
+    @property
+    def base_path(self) -> str:
+        """What the client's URL has before `path`: the stage ("/prod") on the execute-api
+        endpoint, nothing on a custom domain. Location headers need it."""
+        path, full_path = self.path, self._context.get("path")
+        if isinstance(full_path, str) and len(full_path) > len(path) and full_path.endswith(path):
+            base_path = full_path[: -len(path)]
+            if base_path.startswith("/") and "//" not in base_path:
+                return base_path
+        return ""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -95,48 +111,40 @@ def _headers(single: object, multi: object) -> dict[str, str]:
         for name, value in single.items():
             if isinstance(name, str) and isinstance(value, str):
                 headers[name.lower()] = value
-    if isinstance(multi, dict):  # only repeated headers need it: `headers` holds the last value
-        for name, values in multi.items():
-            if isinstance(values, list) and len(values) > 1 and isinstance(name, str):
-                kept = [v for v in values if isinstance(v, str)]
-                if kept:
-                    headers[name.lower()] = ", ".join(kept)
+    if not isinstance(multi, dict):
+        return headers
+    for values in multi.values():  # only repeated headers need it: `headers` holds the last value
+        if isinstance(values, list) and len(values) > 1:
+            break
+    else:
+        return headers  # the usual event: no header repeated
+    for name, values in multi.items():
+        if isinstance(values, list) and len(values) > 1 and isinstance(name, str):
+            kept = [v for v in values if isinstance(v, str)]
+            if kept:
+                headers[name.lower()] = ", ".join(kept)
     return headers
 
 
 def request_from_event(event: object) -> Request:
     """Read an API Gateway REST proxy event; anything missing or mistyped reads as absent."""
-    get = event.get if isinstance(event, dict) else _EMPTY.get
+    if not isinstance(event, dict):
+        event = _EMPTY
+    get = event.get
     headers = _headers(get("headers"), get("multiValueHeaders"))
     context = get("requestContext")
     if not isinstance(context, dict):
         context = _EMPTY
-    path = get("path")
-    if not (isinstance(path, str) and path):
-        path = "/"
-    # What the client's URL has before `path` (the stage on the execute-api endpoint).
-    base_path = ""
-    full_path = context.get("path")
-    if isinstance(full_path, str) and len(full_path) > len(path) and full_path.endswith(path):
-        base_path = full_path[: -len(path)]
-        if not base_path.startswith("/") or "//" in base_path:
-            base_path = ""
     method = get("httpMethod")
-    query = get("queryStringParameters")
-    body = get("body")
+    path = get("path")
     request_id = context.get("requestId")
-    identity = context.get("identity")
-    api_key_id = identity.get("apiKeyId") if isinstance(identity, dict) else None
     return Request(
+        event,
+        context,
         method.upper() if isinstance(method, str) else "",
-        path,
+        path if isinstance(path, str) and path else "/",
         headers,
-        _string_map(query) if query else {},
-        body if isinstance(body, str) else None,
-        get("isBase64Encoded") is True,
         request_id if isinstance(request_id, str) else "",
-        api_key_id if isinstance(api_key_id, str) else "",
-        base_path,
     )
 
 
