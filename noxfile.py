@@ -66,6 +66,7 @@ def prepare(session: nox.Session, *, constraints: Path = CONSTRAINTS) -> None:
     """Pin every install of the session (build backends included) and pass the mirror on."""
     session.env["PIP_CONSTRAINT"] = str(constraints)
     session.env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    session.env["CHECKPOINT_DISABLE"] = "1"  # terraform: no version check over the network
     mirror = find_tf_mirror()
     if mirror:
         session.env[MIRROR_ENV] = mirror

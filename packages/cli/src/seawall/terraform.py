@@ -102,7 +102,9 @@ class Terraform:
         self.log_path = log_path
         self.on_line = on_line
         self._env = dict(os.environ if env is None else env)
-        self._env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0"})
+        # No prompts, and no version check against checkpoint-api.hashicorp.com: a deploy tool's
+        # runs should reach only the targets it was given.
+        self._env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
             self._env["TF_DATA_DIR"] = str(data_dir)
