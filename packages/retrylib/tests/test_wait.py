@@ -41,6 +41,19 @@ def test_equal_jitter_lies_in_upper_half_of_window(base, ratio, attempt, previou
     assert window / 2 * (1 - 1e-12) <= delay <= window * (1 + 1e-12)
 
 
+multipliers = st.one_of(st.just(1.0), st.floats(min_value=1.0, max_value=10.0))
+
+
+@given(bases, ratios, multipliers, attempts)
+def test_exponential_is_the_documented_capped_formula_for_any_multiplier(
+    base, ratio, multiplier, attempt
+):
+    # multiplier 1 is a constant delay of `base`, not the cap.
+    cap = base * ratio
+    delay = wait.exponential(base, cap, multiplier)(attempt, 0.0, random.Random(0))
+    assert delay == pytest.approx(capped(base, cap, attempt, multiplier), rel=1e-9)
+
+
 @given(bases, ratios, attempts, previous_delays, seeds)
 def test_decorrelated_jitter_stays_within_base_and_cap(base, ratio, attempt, previous, seed):
     cap = base * ratio

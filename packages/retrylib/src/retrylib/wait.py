@@ -48,7 +48,10 @@ class _Window:
         self.cap = float(cap)
         self.multiplier = float(multiplier)
         # Past this attempt the window is the cap; computing the power there could overflow.
-        if base == 0 or multiplier == 1 or base == cap:
+        # A multiplier of 1 never grows (the window stays at base), so it never reaches it.
+        if multiplier == 1:
+            self._last_growing = math.inf
+        elif base in (0, cap):
             self._last_growing = 1
         else:
             self._last_growing = 2 + int(math.log(cap / base) / math.log(multiplier))
