@@ -102,8 +102,11 @@ def write_all(
     pairs = _pairs(table_name_or_request_items, items)
     chunks = [_group(pairs[i : i + MAX_BATCH]) for i in range(0, len(pairs), MAX_BATCH)]
     base_retryable = policy._retryable
+    # reraise=False: giving up is always a RetryError (or DeadlineExceeded), so any other
+    # exception is one the policy would not retry, and goes to the caller as it is.
     chunk_policy = policy.copy(
-        retry_on=lambda e: isinstance(e, UnprocessedItemsError) or base_retryable(e)
+        retry_on=lambda e: isinstance(e, UnprocessedItemsError) or base_retryable(e),
+        reraise=False,
     )
     unprocessed: RequestItems = {}
     calls = 0
@@ -129,12 +132,7 @@ def write_all(
                 _merge(unprocessed, later)
             return BatchWriteResult(unprocessed, calls, True, error.last_exception)
         except RetryError as error:
+            # A call that raised wrote nothing: pending is still exactly what is left.
             _merge(unprocessed, pending)
             last_error = error.last_exception
-        except Exception as error:
-            # A call that raised wrote nothing: pending is still exactly what is left.
-            if not isinstance(error, UnprocessedItemsError) and not base_retryable(error):
-                raise
-            _merge(unprocessed, pending)
-            last_error = error
     return BatchWriteResult(unprocessed, calls, False, last_error)

@@ -46,6 +46,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from retrylib import aws
+from retrylib.policy import _asyncio_sleep
 
 __all__ = ["AdaptiveRateLimiter"]
 
@@ -55,12 +56,6 @@ _EPSILON = 1e-9
 _EXACT = 2.0
 #: The cell of a caller that did not have to wait.
 _NO_TICKET: list[int] = []
-
-
-async def _asyncio_sleep(delay: float) -> None:
-    import asyncio  # noqa: PLC0415  (~12 ms to import: only when an async caller has to wait)
-
-    await asyncio.sleep(delay)
 
 
 class AdaptiveRateLimiter:
