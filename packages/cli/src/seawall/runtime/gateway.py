@@ -38,6 +38,13 @@ class GatewayError:
     message: str
     error_type: str  # x-amzn-ErrorType
 
+    def response(self) -> HttpResponse:
+        """The plain answer, before any gateway response the REST API configures for the type."""
+        headers = [("Content-Type", "application/json")]
+        if self.error_type:
+            headers.append(("x-amzn-ErrorType", self.error_type))
+        return HttpResponse(self.status, headers, json.dumps({"message": self.message}).encode())
+
 
 MISSING_AUTHENTICATION_TOKEN = GatewayError(
     "MISSING_AUTHENTICATION_TOKEN",
@@ -50,6 +57,7 @@ INTEGRATION_TIMEOUT = GatewayError("INTEGRATION_TIMEOUT", 504, "Endpoint request
 INTEGRATION_FAILURE = GatewayError("INTEGRATION_FAILURE", 500, "Internal server error", "")
 BAD_RESPONSE = GatewayError("DEFAULT_5XX", 502, "Internal server error", "")
 THROTTLED = GatewayError("THROTTLED", 429, "Too Many Requests", "")
+REQUEST_TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", "")
 # Which default response a specific type falls back to when the API does not define it.
 _DEFAULTS = {4: "DEFAULT_4XX", 5: "DEFAULT_5XX"}
 
@@ -140,28 +148,24 @@ class Gateway:
             return self._error(BAD_RESPONSE, request, request_id)
 
     def _error(self, error: GatewayError, request: HttpRequest, request_id: str) -> HttpResponse:
-        configured = self.api.gateway_responses.get(
-            error.response_type
-        ) or self.api.gateway_responses.get(_DEFAULTS[error.status // 100])
-        status = error.status
-        headers: list[tuple[str, str]] = [("Content-Type", "application/json")]
-        if error.error_type:
-            headers.append(("x-amzn-ErrorType", error.error_type))
-        body = json.dumps({"message": error.message})
-        if configured is not None:
-            if (
-                configured.status_code
-                and self.api.gateway_responses.get(error.response_type) is configured
-            ):
-                status = configured.status_code
-            for name, source in configured.headers.items():
-                value = _parameter_value(source, request)
-                if value is not None:  # API Gateway leaves out a header mapped from nothing
-                    headers.append((name, value))
-            template = configured.templates.get("application/json")
-            if template:
-                body = _render(template, error, request_id)
-        return HttpResponse(status, headers, body.encode("utf-8"))
+        response = error.response()
+        specific = self.api.gateway_responses.get(error.response_type)
+        configured = specific or self.api.gateway_responses.get(_DEFAULTS[error.status // 100])
+        if configured is None:
+            return response
+        status = (
+            configured.status_code
+            if configured.status_code and configured is specific
+            else error.status
+        )
+        headers = response.headers
+        for name, source in configured.headers.items():
+            value = _parameter_value(source, request)
+            if value is not None:  # API Gateway leaves out a header mapped from nothing
+                headers.append((name, value))
+        template = configured.templates.get("application/json")
+        body = _render(template, error, request_id).encode("utf-8") if template else response.body
+        return HttpResponse(status, headers, body)
 
 
 # Velocity (VTL) is not evaluated here: a template using it cannot be answered faithfully.

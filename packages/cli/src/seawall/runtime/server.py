@@ -6,14 +6,18 @@ use the same paths locally and on AWS.
 
 from __future__ import annotations
 
-import json
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from seawall.emulator import require_loopback
 from seawall.runtime.events import HttpRequest, HttpResponse
-from seawall.runtime.gateway import MISSING_AUTHENTICATION_TOKEN, Gateway
+from seawall.runtime.gateway import (
+    INTEGRATION_FAILURE,
+    MISSING_AUTHENTICATION_TOKEN,
+    REQUEST_TOO_LARGE,
+    Gateway,
+)
 
 # API Gateway's own payload limit for REST APIs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -49,27 +53,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_PAYLOAD_BYTES:
-            self._send(
-                HttpResponse(
-                    413,
-                    [("Content-Type", "application/json")],
-                    json.dumps({"message": "Request Too Long"}).encode(),
-                )
-            )
+            self._send(REQUEST_TOO_LARGE.response())
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         stage_prefix = f"/{self.server.gateway.api.stage}"
         if parts.path != stage_prefix and not parts.path.startswith(stage_prefix + "/"):
-            error = MISSING_AUTHENTICATION_TOKEN
-            self._send(
-                HttpResponse(
-                    error.status,
-                    [("Content-Type", "application/json"), ("x-amzn-ErrorType", error.error_type)],
-                    json.dumps({"message": error.message}).encode(),
-                )
-            )
+            # Outside the stage: the plain answer, deliberately not the API's gateway responses.
+            self._send(MISSING_AUTHENTICATION_TOKEN.response())
             return
         request = HttpRequest(
             method=self.command,
@@ -83,11 +75,7 @@ class _Handler(BaseHTTPRequestHandler):
             response = self.server.gateway.handle(request)
         except Exception:  # a bug of ours: answer as API Gateway would, and keep the trace
             traceback.print_exc()
-            response = HttpResponse(
-                500,
-                [("Content-Type", "application/json")],
-                json.dumps({"message": "Internal server error"}).encode(),
-            )
+            response = INTEGRATION_FAILURE.response()
         self._send(response)
 
     def _send(self, response: HttpResponse) -> None:
