@@ -28,11 +28,14 @@ def child_process_options() -> dict[str, Any]:
     return options
 
 
-def stop_process(process: subprocess.Popen[Any], *, grace_seconds: float) -> None:
-    """SIGTERM, then SIGKILL if it is still there after `grace_seconds`; always reaped."""
+def stop_process(
+    process: subprocess.Popen[Any], *, grace_seconds: float, signum: int = signal.SIGTERM
+) -> None:
+    """`signum` (SIGTERM), then SIGKILL if it is still there after `grace_seconds`; always
+    reaped."""
     if process.poll() is not None:
         return
-    process.terminate()
+    process.send_signal(signum)
     try:
         process.wait(timeout=grace_seconds)
     except subprocess.TimeoutExpired:

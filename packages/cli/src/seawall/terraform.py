@@ -12,6 +12,7 @@ Errors show the command, the exit code and terraform's own output. `plan()` keep
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -26,7 +27,7 @@ from python_terraform import IsFlagged
 from python_terraform import Terraform as _ArgvBuilder
 
 from seawall.errors import PrerequisiteError, SeawallError
-from seawall.processes import child_process_options
+from seawall.processes import child_process_options, stop_process
 
 MINIMUM_VERSION = (1, 6)
 PLAN_NO_CHANGES = 0
@@ -67,8 +68,19 @@ def find_terraform(binary: str | None = None) -> str:
                 *MINIMUM_VERSION
             ),
         )
+    _check_version(path)
+    return path
+
+
+@functools.cache  # one `terraform version` per binary and process, not one per root module
+def _check_version(path: str) -> None:
     raw = subprocess.run(  # noqa: S603 - the resolved terraform binary
-        [path, "version", "-json"], capture_output=True, text=True, check=False
+        [path, "version", "-json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        # `version` is the command that asks checkpoint-api.hashicorp.com for news: not ours.
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"},
     ).stdout
     try:
         version = json.loads(raw)["terraform_version"]
@@ -80,7 +92,6 @@ def find_terraform(binary: str | None = None) -> str:
             f"terraform at {path} is version {version or 'unknown'}",
             hint="install Terraform >= {}.{}".format(*MINIMUM_VERSION),
         )
-    return path
 
 
 class Terraform:
@@ -241,21 +252,10 @@ class Terraform:
                         self.on_line(line.rstrip("\n"))
                 returncode = process.wait()
             except KeyboardInterrupt:
-                _interrupt(process)
+                # As Ctrl-C would: SIGINT first, so terraform saves state and releases locks.
+                stop_process(process, grace_seconds=INTERRUPT_GRACE_SECONDS, signum=signal.SIGINT)
                 raise
         finally:
             if log:
                 log.close()
         return TerraformRun(argv=argv, returncode=returncode, output="".join(lines))
-
-
-def _interrupt(process: subprocess.Popen[str]) -> None:
-    """Stop terraform the way Ctrl-C would: SIGINT first, so it saves state and releases locks."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=INTERRUPT_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
