@@ -10,6 +10,7 @@ emulator get its fake credentials: `client_env()` returns them for a child's env
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import ipaddress
 import os
@@ -20,6 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -98,22 +100,27 @@ class Connection:
     def child_env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """`base` (default: this process's environment) with real credentials removed and the
         emulator's endpoint and fake credentials added."""
-        env = dict(os.environ if base is None else base)
-        for name in _CREDENTIAL_VARIABLES:
-            env.pop(name, None)
-        env.update(self.client_env())
-        return env
+        return {
+            **_without_real_credentials(os.environ if base is None else base),
+            **self.client_env(),
+        }
 
     def client(self, service_name: str, **kwargs: Any) -> Any:
         """A boto3 client bound to the emulator, whatever this process's environment says."""
+        return self._session.client(service_name, endpoint_url=self.url, **kwargs)
+
+    @functools.cached_property
+    def _session(self) -> Any:
+        """One boto3 session for all of this connection's clients: each new session loads
+        botocore's data files again (4 clients: about 0.5 s with a session each, 0.1 s shared).
+        Clients are made on the thread that owns the connection."""
         import boto3  # noqa: PLC0415 - boto3 is slow to import; only clients need it
 
-        session = boto3.session.Session(
+        return boto3.session.Session(
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             region_name=self.region,
         )
-        return session.client(service_name, endpoint_url=self.url, **kwargs)
 
 
 class Emulator:
@@ -266,11 +273,15 @@ class Emulator:
         return output
 
 
+def _without_real_credentials(base: Mapping[str, str]) -> dict[str, str]:
+    """`base` with any real AWS credentials replaced by the fake ones."""
+    return {k: v for k, v in base.items() if k not in _CREDENTIAL_VARIABLES} | FAKE_CREDENTIALS
+
+
 def _server_env() -> dict[str, str]:
     """The server's own environment: never real credentials, even if this shell has some."""
-    env = {k: v for k, v in os.environ.items() if k not in _CREDENTIAL_VARIABLES}
+    env = _without_real_credentials(os.environ)
     env.pop("AWS_ENDPOINT_URL", None)
-    env.update(FAKE_CREDENTIALS)
     return env
 
 
