@@ -60,9 +60,14 @@ def code_sha256_to_hex(code_sha256: str) -> str:
     return base64.b64decode(code_sha256).hex()
 
 
+def stored_path(store: Path, sha256_hex: str) -> Path:
+    """Where the artifact whose sha256 is `sha256_hex` lives in the content-addressed `store`."""
+    return store / f"{sha256_hex}.zip"
+
+
 def artifact_path(store: Path, code_sha256: str) -> Path:
     """Where the artifact whose Lambda CodeSha256 is `code_sha256` lives in `store`."""
-    return store / f"{code_sha256_to_hex(code_sha256)}.zip"
+    return stored_path(store, code_sha256_to_hex(code_sha256))
 
 
 def build_artifact(project_root: Path, store: Path) -> Artifact:
@@ -72,7 +77,7 @@ def build_artifact(project_root: Path, store: Path) -> Artifact:
         _pip_install(project_root, target)
         data = zip_directory(target)
     digest = hashlib.sha256(data).hexdigest()
-    path = store / f"{digest}.zip"
+    path = stored_path(store, digest)
     if not path.exists():
         atomic_write_bytes(path, data)
     return Artifact(path=path, sha256_hex=digest, size=len(data))

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from seawall.build import FUNCTION_PACKAGES, Artifact, build_artifact
+from seawall.build import FUNCTION_PACKAGES, Artifact, build_artifact, stored_path
 from seawall.fsutil import atomic_write_text
 
 # Not part of what pip installs from a package directory.
@@ -44,9 +44,10 @@ def cached_artifact(
     index = store / "index" / sources_fingerprint(project_root)
     try:
         sha256_hex = index.read_text().strip()
-        path = store / f"{sha256_hex}.zip"
-        if hashlib.sha256(path.read_bytes()).hexdigest() == sha256_hex:
-            return Artifact(path=path, sha256_hex=sha256_hex, size=path.stat().st_size)
+        path = stored_path(store, sha256_hex)
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() == sha256_hex:
+            return Artifact(path=path, sha256_hex=sha256_hex, size=len(data))
     except (FileNotFoundError, ValueError):
         pass
     artifact = build(project_root, store)
