@@ -179,5 +179,6 @@ class Calls:
         return retrylib.aws.batch_write_all(client, table, items, policy=self.clients.policy())
 
 
-def error_code(error: BaseException) -> str | None:
-    return retrylib.aws.error_code(error)
+def condition_failed(error: BaseException) -> bool:
+    """Whether `error` is DynamoDB's ConditionalCheckFailedException (a condition did not hold)."""
+    return retrylib.aws.error_code(error) == "ConditionalCheckFailedException"

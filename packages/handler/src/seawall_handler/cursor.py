@@ -23,7 +23,7 @@ import os
 import re
 from typing import Any
 
-from seawall_handler._aws import Calls, error_code
+from seawall_handler._aws import Calls, condition_failed
 from seawall_handler.errors import MalformedRequest
 
 MAX_CURSOR = 512
@@ -110,7 +110,7 @@ def _load_or_create_key(calls: Calls, table: str) -> bytes:
             ConditionExpression="attribute_not_exists(pk)",
         )
     except Exception as exc:
-        if error_code(exc) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         # Another instance created it between our read and our write: use theirs.
     found = calls.call("dynamodb", "get_item", TableName=table, Key=KEY_RECORD, ConsistentRead=True)

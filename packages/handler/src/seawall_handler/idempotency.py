@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from seawall_handler._aws import Calls, error_code
+from seawall_handler._aws import Calls, condition_failed
 from seawall_handler._record import Record
 from seawall_handler.errors import (
     FieldError,
@@ -105,7 +105,8 @@ class Idempotency:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except Exception as exc:
-            old = _old_record(exc)
+            # A failed condition carries the stored record (ReturnValuesOnConditionCheckFailure).
+            old = getattr(exc, "response", {}).get("Item") if condition_failed(exc) else None
             if old is None:
                 raise
             return self._existing(pk, old, fingerprint, now, lock_until)
@@ -142,7 +143,7 @@ class Idempotency:
                 },
             )
         except Exception as exc:
-            if _old_record(exc, need_item=False) is None:
+            if not condition_failed(exc):
                 raise
             raise IdempotencyInFlight(
                 "a request with this Idempotency-Key is still in progress; retry later"
@@ -172,14 +173,5 @@ class Idempotency:
             self._calls.call("dynamodb", "update_item", **params)
         except Exception as exc:
             # Someone took the record over (we outlived our lock): theirs is the answer now.
-            if _old_record(exc, need_item=False) is None:
+            if not condition_failed(exc):
                 raise
-
-
-def _old_record(exc: Exception, *, need_item: bool = True) -> Any:
-    """The record a ConditionalCheckFailed carries (or True when not asked for); else None."""
-    if error_code(exc) != "ConditionalCheckFailedException":
-        return None
-    if not need_item:
-        return True
-    return getattr(exc, "response", {}).get("Item")

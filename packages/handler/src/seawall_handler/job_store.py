@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from seawall_handler._aws import Calls, error_code
+from seawall_handler._aws import Calls, condition_failed
 from seawall_handler.errors import Unavailable
 from seawall_handler.models import Job
 
@@ -112,7 +112,7 @@ class DynamoJobStore:
                 },
             )
         except Exception as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
             # Already past queued: an earlier attempt of this request got further. Keep it.
 
@@ -193,7 +193,7 @@ class DynamoJobStore:
                 ExpressionAttributeValues=values,
             )
         except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise JobConflict(f"job {job_id} is not in the expected state") from exc
             raise
 

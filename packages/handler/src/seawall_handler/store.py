@@ -16,7 +16,7 @@ import json
 from typing import Any, Protocol
 
 from seawall_handler import _json
-from seawall_handler._aws import Calls, error_code
+from seawall_handler._aws import Calls, condition_failed
 from seawall_handler.errors import Unavailable
 from seawall_handler.models import Item
 
@@ -84,7 +84,7 @@ def item_from_record(record: dict[str, Any]) -> Item:
 
 def _conflict(exc: Exception) -> VersionConflict | None:
     """The VersionConflict a ConditionalCheckFailed error stands for, or None for other errors."""
-    if error_code(exc) != "ConditionalCheckFailedException":
+    if not condition_failed(exc):
         return None
     old = getattr(exc, "response", {}).get("Item")
     return VersionConflict(item_from_record(old) if old else None)
@@ -105,7 +105,7 @@ class DynamoItemStore:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise
         return True
