@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +79,7 @@ def load_rest_api(apigateway: Any, api_id: str, stage: str) -> RestApi:
     stage_info = apigateway.get_stage(restApiId=api_id, stageName=stage)
     resources = tuple(
         _resource(apigateway, api_id, item)
-        for item in _paginate(apigateway.get_resources, restApiId=api_id)
+        for item in _items(apigateway, "get_resources", restApiId=api_id)
     )
     return RestApi(
         id=api_id,
@@ -131,12 +132,12 @@ def _integration(raw: dict[str, Any] | None) -> Integration | None:
 def _stage_api_keys(apigateway: Any, api_id: str, stage: str) -> frozenset[str]:
     """Values of the enabled API keys in a usage plan that covers this API's stage."""
     keys: set[str] = set()
-    for plan in _paginate(apigateway.get_usage_plans):
+    for plan in _items(apigateway, "get_usage_plans"):
         if not any(
             s.get("apiId") == api_id and s.get("stage") == stage for s in plan.get("apiStages", [])
         ):
             continue
-        for plan_key in _paginate(apigateway.get_usage_plan_keys, usagePlanId=plan["id"]):
+        for plan_key in _items(apigateway, "get_usage_plan_keys", usagePlanId=plan["id"]):
             key = apigateway.get_api_key(apiKey=plan_key["id"], includeValue=True)
             if key.get("enabled", True) and key.get("value"):
                 keys.add(key["value"])
@@ -145,7 +146,7 @@ def _stage_api_keys(apigateway: Any, api_id: str, stage: str) -> frozenset[str]:
 
 def _gateway_responses(apigateway: Any, api_id: str) -> dict[str, GatewayResponse]:
     responses = {}
-    for item in _paginate(apigateway.get_gateway_responses, restApiId=api_id):
+    for item in _items(apigateway, "get_gateway_responses", restApiId=api_id):
         headers = {
             name.removeprefix("gatewayresponse.header."): value
             for name, value in (item.get("responseParameters") or {}).items()
@@ -165,12 +166,7 @@ def _templates(raw: dict[str, str | None] | None) -> dict[str, str]:
     return {content_type: text or "" for content_type, text in (raw or {}).items()}
 
 
-def _paginate(operation: Any, **kwargs: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    position = None
-    while True:
-        page = operation(**kwargs, **({"position": position} if position else {}))
-        items.extend(page.get("items", []))
-        position = page.get("position")
-        if not position:
-            return items
+def _items(apigateway: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """The items of every page of a paged API Gateway listing."""
+    for page in apigateway.get_paginator(operation).paginate(**kwargs):
+        yield from page.get("items", [])
