@@ -27,6 +27,7 @@ from seawall.runtime.functions import FunctionSpec
 
 DEFAULT_CONCURRENCY = 10
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit
+ACQUIRE_TIMEOUT_S = 30.0  # how long an invocation waits for a free environment (else throttled)
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
 
 
@@ -192,22 +193,21 @@ class FunctionPool:
         *,
         aws_env: dict[str, str],
         log_path: Path,
-        concurrency: int | None = None,
     ) -> None:
         self.spec = spec
         self._code_dir = code_dir
         self._env = _environment(spec, code_dir, aws_env)
         self._log = FunctionLog(log_path)
-        self._limit = concurrency or spec.reserved_concurrency or DEFAULT_CONCURRENCY
+        self._limit = spec.reserved_concurrency or DEFAULT_CONCURRENCY
         self._idle: list[Environment] = []
         self._busy = 0
         self._lock = threading.Condition()
         self._closed = False
 
-    def invoke(self, event: Any, *, wait_s: float = 30.0) -> Invocation:
-        """Run one invocation; waits up to `wait_s` for a free environment."""
+    def invoke(self, event: Any) -> Invocation:
+        """Run one invocation; waits up to ACQUIRE_TIMEOUT_S for a free environment."""
         request_id = str(uuid.uuid4())
-        environment, cold = self._acquire(wait_s)
+        environment, cold = self._acquire()
         if environment is None:
             return Invocation(
                 request_id,
@@ -233,8 +233,8 @@ class FunctionPool:
             environment.close()
         self._log.close()
 
-    def _acquire(self, wait_s: float) -> tuple[Environment | None, bool]:
-        deadline = time.monotonic() + wait_s
+    def _acquire(self) -> tuple[Environment | None, bool]:
+        deadline = time.monotonic() + ACQUIRE_TIMEOUT_S
         with self._lock:
             while True:
                 while self._idle:

@@ -46,10 +46,6 @@ class GatewayProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
     def start(self) -> GatewayProcess:
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("ab") as log:
