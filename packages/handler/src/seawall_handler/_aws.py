@@ -103,7 +103,6 @@ class Clients:
                 budget=self.budget,
                 on_retry=on_retry,
                 on_giveup=on_giveup,
-                max_attempts=5,
                 rng=self.rng,
                 sleep=self._sleep,
             )

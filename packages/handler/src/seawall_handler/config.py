@@ -7,7 +7,6 @@ from typing import Any
 
 from seawall_handler._record import Record
 
-ENVIRONMENTS = ("local", "dev", "prod")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 

@@ -41,6 +41,7 @@ _METHOD_NAMES = {
 
 
 def etag(version: int) -> str:
+    """The strong entity tag of an item version (item_response writes it inline: warm path)."""
     return f'"{version}"'
 
 

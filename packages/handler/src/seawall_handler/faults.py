@@ -182,11 +182,8 @@ class Faults:
 
     @classmethod
     def from_settings(cls, settings: Settings, log: Log, function: str = "api") -> Faults:
-        text = settings.fault_injection
-        if not text:
-            return cls(None, function)
         try:
-            spec = parse_spec(text)
+            spec = parse_spec(settings.fault_injection)
         except ValueError as exc:
             log.line("WARNING", "fault injection setting ignored", reason=str(exc)[:500])
             return cls(None, function)

@@ -94,10 +94,6 @@ class Request(Record):
 _EMPTY: dict[str, Any] = {}
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _string_map(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}

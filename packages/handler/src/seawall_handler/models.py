@@ -39,9 +39,6 @@ class Item(Record):
         }
 
 
-JOB_STATUSES = ("queued", "running", "succeeded", "failed")
-
-
 class Job(Record):
     __slots__ = (
         "chunks",

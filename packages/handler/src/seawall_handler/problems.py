@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from seawall_handler import errors
+from seawall_handler.endpoints import etag
 from seawall_handler.http import Response
 
 PROBLEM_JSON = "application/problem+json"
@@ -51,7 +52,7 @@ def from_error(error: errors.SeawallError, request_id: str) -> Response:
     elif isinstance(error, errors.PayloadTooLarge):
         body["limit_bytes"] = error.limit
     elif isinstance(error, errors.PreconditionFailed) and error.current_version is not None:
-        response.headers["ETag"] = f'"{error.current_version}"'
+        response.headers["ETag"] = etag(error.current_version)
     elif isinstance(error, errors.Unavailable):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
