@@ -285,3 +285,12 @@ resource "aws_cloudwatch_metric_alarm" "system_errors" {
 
   tags = var.tags
 }
+
+locals {
+  # Every alarm of the module, listed once: the outputs and the dashboard show the same set.
+  all_alarms = concat(
+    values(aws_cloudwatch_metric_alarm.this),
+    values(aws_cloudwatch_metric_alarm.capacity),
+    [aws_cloudwatch_metric_alarm.system_errors],
+  )
+}

@@ -5,12 +5,14 @@ locals {
 
   widget = {
     for title, metrics in {
-      "Lambda errors and throttles" = flatten([
+      # Two rows per function; concat(...) joins them one level deep (flatten would dissolve the
+      # rows themselves into one flat list, which CloudWatch rejects).
+      "Lambda errors and throttles" = concat([], [
         for k, f in var.functions : [
           ["AWS/Lambda", "Errors", "FunctionName", f.name, { label = "${k} errors" }],
           ["AWS/Lambda", "Throttles", "FunctionName", f.name, { label = "${k} throttles" }],
         ]
-      ])
+      ]...)
       "Lambda p99 duration (ms)" = [
         for k, f in var.functions : ["AWS/Lambda", "Duration", "FunctionName", f.name, { stat = "p99", label = k }]
       ]
@@ -52,7 +54,7 @@ resource "aws_cloudwatch_dashboard" "this" {
         height = 6
         properties = {
           title  = "Alarms"
-          alarms = concat([for a in aws_cloudwatch_metric_alarm.this : a.arn], [aws_cloudwatch_metric_alarm.system_errors.arn])
+          alarms = [for a in local.all_alarms : a.arn]
         }
       }],
       [

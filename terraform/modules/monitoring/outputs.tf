@@ -5,20 +5,12 @@ output "topic_arn" {
 
 output "alarm_names" {
   description = "Names of every alarm, sorted."
-  value = sort(concat(
-    [for a in aws_cloudwatch_metric_alarm.this : a.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.capacity : a.alarm_name],
-    [aws_cloudwatch_metric_alarm.system_errors.alarm_name],
-  ))
+  value       = sort([for a in local.all_alarms : a.alarm_name])
 }
 
 output "alarm_failure_modes" {
   description = "Each alarm's name with the description that names the failure mode it watches."
-  value = merge(
-    { for a in aws_cloudwatch_metric_alarm.this : a.alarm_name => a.alarm_description },
-    { for a in aws_cloudwatch_metric_alarm.capacity : a.alarm_name => a.alarm_description },
-    { (aws_cloudwatch_metric_alarm.system_errors.alarm_name) = aws_cloudwatch_metric_alarm.system_errors.alarm_description },
-  )
+  value       = { for a in local.all_alarms : a.alarm_name => a.alarm_description }
 }
 
 output "dashboard_name" {

@@ -109,6 +109,34 @@ run "capacity_alarms_in_provisioned_mode" {
   }
 }
 
+run "the_dashboard_shows_every_alarm" {
+  command = apply
+
+  # Applied against the mock: alarm ARNs are known only after apply; alarm actions need an ARN.
+  override_resource {
+    target = aws_sns_topic.this
+    values = { arn = "arn:aws:sns:us-west-2:123456789012:seawall-test-alarms" }
+  }
+
+  variables {
+    table = { name = "seawall-test-data", billing_mode = "PROVISIONED" }
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[0].properties.alarms) == length(output.alarm_names)
+    error_message = "The dashboard's alarm widget lists every alarm, the capacity alarms included."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
+        for row in try(w.properties.metrics, []) : can(row[0])
+      ]
+    ]))
+    error_message = "Every metric widget's metrics are rows (lists), as CloudWatch requires."
+  }
+}
+
 run "log_errors_become_a_metric" {
   command = plan
 
