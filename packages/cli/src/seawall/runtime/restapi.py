@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ class Integration:
     request_templates: dict[str, str] = field(default_factory=dict)
     responses: tuple[IntegrationResponse, ...] = ()
 
-    @property
+    @functools.cached_property  # read on every request; the dataclass is frozen, the URI fixed
     def function_arn(self) -> str | None:
         match = _LAMBDA_URI.match(self.uri or "")
         return match.group("arn") if match else None
@@ -50,7 +51,7 @@ class Resource:
     path: str
     methods: dict[str, Method]
 
-    @property
+    @functools.cached_property  # matched on every request
     def segments(self) -> tuple[str, ...]:
         return tuple(part for part in self.path.split("/") if part)
 
