@@ -146,7 +146,7 @@ class Calls:
 
     def _out_of_time(self) -> NoReturn:
         self.stats.deadline_hits += 1
-        raise Unavailable("not enough time left to complete the request", deadline=True)
+        raise Unavailable("not enough time left to complete the request")
 
     def call(self, service: str, operation: str, /, **params: Any) -> Any:
         """`client.<operation>(**params)` with retries; `Unavailable` when it cannot be done."""
@@ -161,9 +161,7 @@ class Calls:
             return (clients._policy or clients.policy()).call(getattr(client, operation), **params)
         except retrylib.DeadlineExceeded as exc:
             self.stats.deadline_hits += 1
-            raise Unavailable(
-                f"{service} did not answer in time", exc.retry_after, deadline=True
-            ) from exc
+            raise Unavailable(f"{service} did not answer in time", exc.retry_after) from exc
         except Exception as exc:
             if retrylib.aws.is_retryable(exc):
                 raise Unavailable(f"{service} is unavailable or throttling requests") from exc

@@ -85,7 +85,6 @@ class Unavailable(SeawallError):
     Nothing was acknowledged; the client may retry after `retry_after` seconds.
     """
 
-    def __init__(self, detail: str, retry_after: int = 1, *, deadline: bool = False) -> None:
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
-        self.deadline = deadline

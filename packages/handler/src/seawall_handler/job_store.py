@@ -75,7 +75,7 @@ class DynamoJobStore:
         ]
         result = self._calls.batch_write(self._table, records)
         if not result.complete:
-            raise Unavailable("the job's items could not be stored in time", deadline=True)
+            raise Unavailable("the job's items could not be stored in time")
 
     def put_queued(self, job: Job, expires_at: int) -> None:
         """Store a new queued job. An earlier attempt of the same request that stopped before

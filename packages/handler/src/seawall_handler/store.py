@@ -208,7 +208,4 @@ def put_batch(calls: Calls, table: str, items: list[Item]) -> None:
     `Unavailable` when some are still unwritten at the end."""
     result = calls.batch_write(table, [item_record(item) for item in items])
     if not result.complete:
-        raise Unavailable(
-            f"{result.unprocessed_count} of {len(items)} items could not be written",
-            deadline=result.deadline_exceeded,
-        )
+        raise Unavailable(f"{result.unprocessed_count} of {len(items)} items could not be written")
