@@ -185,7 +185,7 @@ module "monitoring" {
   table = {
     name         = module.data_table.table_name
     billing_mode = module.data_table.billing_mode
-    index_names  = ["gsi1"]
+    index_names  = module.data_table.index_names
   }
 
   queues = {

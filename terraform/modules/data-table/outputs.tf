@@ -8,6 +8,11 @@ output "table_arn" {
   value       = aws_dynamodb_table.this.arn
 }
 
+output "index_names" {
+  description = "Names of the table's global secondary indexes (for the monitoring module's throttle alarms)."
+  value       = [local.index_name]
+}
+
 output "index_arns" {
   description = "ARNs of the table's global secondary indexes (for least-privilege Query permissions)."
   value       = ["${aws_dynamodb_table.this.arn}/index/${local.index_name}"]

@@ -41,12 +41,13 @@ locals {
       }
       "${key}-logged-errors" = {
         description = "Failure mode CloudWatch logs: ${key} logged errors or timed out."
-        namespace   = "seawall/${var.name_prefix}"
-        metric      = "${key}-logged-errors"
-        dimensions  = {}
-        statistic   = "Sum"
-        threshold   = 1
-        comparison  = "GreaterThanOrEqualToThreshold"
+        # The metric the log filter publishes, read from it so the two cannot drift apart.
+        namespace  = aws_cloudwatch_log_metric_filter.errors[key].metric_transformation[0].namespace
+        metric     = aws_cloudwatch_log_metric_filter.errors[key].metric_transformation[0].name
+        dimensions = {}
+        statistic  = "Sum"
+        threshold  = 1
+        comparison = "GreaterThanOrEqualToThreshold"
       }
     }
   ]...)
