@@ -20,7 +20,7 @@ from seawall_handler._aws import API_TIMEOUTS, Calls, Clients
 from seawall_handler.config import Settings, load_faults
 from seawall_handler.cors import cors_policy
 from seawall_handler.deadline import seconds_left
-from seawall_handler.endpoints import Endpoints
+from seawall_handler.endpoints import CursorKeys, Endpoints
 from seawall_handler.errors import MethodNotAllowed, NotFound, SeawallError
 from seawall_handler.http import Request, Response, request_from_event
 from seawall_handler.observability import Log, json_value
@@ -72,7 +72,7 @@ class Api:
         self.cors = cors_policy(settings.cors_allow_origins, self.log)
         self.faults = faults or load_faults(settings, self.log, "api")
         self.faults.install(self.clients)
-        self.cursor_keys = _CursorKeys()
+        self.cursor_keys = CursorKeys()
         self._cold = True
         # The log line's keys, EMF directive and dimensions, serialised once per process.
         self._line = self.log.metrics_line(
@@ -216,20 +216,6 @@ class Api:
             stats.calls,
             "null" if fault is None else json_value(fault),
         )
-
-
-class _CursorKeys:
-    """The process's cursor key holder, with cursor.py imported on first use (cold start)."""
-
-    def __init__(self) -> None:
-        self._keys: Any = None
-
-    def codec(self, calls: Calls, table: str) -> Any:
-        if self._keys is None:
-            from seawall_handler.cursor import CursorKeys  # noqa: PLC0415 - only for listings
-
-            self._keys = CursorKeys()
-        return self._keys.codec(calls, table)
 
 
 @functools.cache

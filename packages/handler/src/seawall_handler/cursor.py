@@ -85,16 +85,9 @@ class CursorCodec:
         return created_at, item_id
 
 
-class CursorKeys:
-    """The process's copy of the table's cursor key, loaded (or created) on first use."""
-
-    def __init__(self) -> None:
-        self._codec: CursorCodec | None = None
-
-    def codec(self, calls: Calls, table: str) -> CursorCodec:
-        if self._codec is None:
-            self._codec = CursorCodec(_load_or_create_key(calls, table))
-        return self._codec
+def load_codec(calls: Calls, table: str) -> CursorCodec:
+    """A codec with the table's cursor key, created if no instance has created it yet."""
+    return CursorCodec(_load_or_create_key(calls, table))
 
 
 def _load_or_create_key(calls: Calls, table: str) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from seawall_handler._aws import Calls
 from seawall_handler.config import Settings
@@ -20,7 +20,7 @@ from seawall_handler.routes import ROUTES
 from seawall_handler.store import DynamoItemStore, Expected
 
 if TYPE_CHECKING:
-    from seawall_handler.cursor import CursorKeys
+    from seawall_handler.cursor import CursorCodec
     from seawall_handler.jobs import Jobs
 
 # Cold start: the modules only some routes need (validation, idempotency, cursors, jobs) are
@@ -43,6 +43,21 @@ _METHOD_NAMES = {
 def etag(version: int) -> str:
     """The strong entity tag of an item version (item_response writes it inline: warm path)."""
     return f'"{version}"'
+
+
+class CursorKeys:
+    """The process's cursor codec (the table's key), loaded or created on the first listing;
+    cursor.py is imported only then (cold start)."""
+
+    def __init__(self) -> None:
+        self._codec: CursorCodec | None = None
+
+    def codec(self, calls: Calls, table: str) -> CursorCodec:
+        if self._codec is None:
+            from seawall_handler.cursor import load_codec  # noqa: PLC0415 - only for listings
+
+            self._codec = load_codec(calls, table)
+        return self._codec
 
 
 def parse_if_match(value: str) -> Expected:
@@ -205,7 +220,7 @@ class Endpoints:
             idempotency.complete(outcome, response.status, response.headers, response.body)
         return response
 
-    def _codec(self) -> Any:
+    def _codec(self) -> CursorCodec:
         return self.cursor_keys.codec(self.calls, self.settings.table_name)
 
     @staticmethod
