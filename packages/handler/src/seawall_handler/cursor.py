@@ -25,11 +25,11 @@ from typing import Any
 
 from seawall_handler._aws import Calls, condition_failed
 from seawall_handler.errors import MalformedRequest
+from seawall_handler.items import is_item_id
 
 MAX_CURSOR = 512
 _TAG_BYTES = 16
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 KEY_RECORD = {"pk": {"S": "CONFIG"}, "sk": {"S": "CURSOR_KEY"}}
 
 
@@ -79,7 +79,7 @@ class CursorCodec:
             isinstance(created_at, str)
             and isinstance(item_id, str)
             and _TIMESTAMP.fullmatch(created_at)
-            and _ID.fullmatch(item_id)
+            and is_item_id(item_id)
         ):
             raise invalid
         return created_at, item_id
