@@ -2,21 +2,7 @@
 # including what the emulator cannot create (provisioned concurrency, application auto scaling).
 
 mock_provider "aws" {
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-
-  mock_data "aws_region" {
-    defaults = { name = "us-west-2" }
-  }
-
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
+  source = "../tests/mocks"
 }
 
 variables {

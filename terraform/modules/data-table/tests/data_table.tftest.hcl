@@ -1,15 +1,7 @@
 # Plan-level tests with a mocked provider: no network, no credentials.
 
 mock_provider "aws" {
-  # Mocked data sources return random strings; a policy document must at least be JSON.
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-
-  override_data {
-    target = data.aws_partition.current
-    values = { partition = "aws" }
-  }
+  source = "../../tests/mocks"
 }
 
 variables {

@@ -1,25 +1,7 @@
 # Plan-level tests with a mocked provider: no network, no credentials.
 
 mock_provider "aws" {
-  # Mocked data sources return random strings; a policy document must at least be JSON.
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-
-  override_data {
-    target = data.aws_caller_identity.current
-    values = { account_id = "123456789012" }
-  }
-
-  override_data {
-    target = data.aws_region.current
-    values = { name = "us-west-2" }
-  }
-
-  override_data {
-    target = data.aws_partition.current
-    values = { partition = "aws" }
-  }
+  source = "../../tests/mocks"
 }
 
 variables {

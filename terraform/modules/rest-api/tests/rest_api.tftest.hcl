@@ -1,10 +1,7 @@
 # Plan-level tests with a mocked provider: no network, no credentials.
 
 mock_provider "aws" {
-  # Mocked data sources return random strings; a policy document must at least be JSON.
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
+  source = "../../tests/mocks"
 
   # Mocked ARNs are random strings; the provider validates these ones as ARNs.
   mock_resource "aws_iam_role" {
@@ -17,21 +14,6 @@ mock_provider "aws" {
 
   mock_resource "aws_kinesis_firehose_delivery_stream" {
     defaults = { arn = "arn:aws:firehose:us-west-2:123456789012:deliverystream/mocked" }
-  }
-
-  override_data {
-    target = data.aws_caller_identity.current
-    values = { account_id = "123456789012" }
-  }
-
-  override_data {
-    target = data.aws_region.current
-    values = { name = "us-west-2" }
-  }
-
-  override_data {
-    target = data.aws_partition.current
-    values = { partition = "aws" }
   }
 }
 
