@@ -8,7 +8,7 @@ import pytest
 
 from seawall.runtime.sqs import SqsMapping, SqsPoller, succeeded_messages
 
-MAPPING = SqsMapping("u", "arn:aws:sqs:us-west-2:123456789012:jobs", "arn:fn", 10, True)
+MAPPING = SqsMapping("arn:aws:sqs:us-west-2:123456789012:jobs", "arn:fn", 10, True)
 MESSAGES = [{"MessageId": "a"}, {"MessageId": "b"}, {"MessageId": "c"}]
 
 
@@ -39,7 +39,7 @@ def test_a_failed_invocation_keeps_every_message() -> None:
 
 
 def test_without_report_batch_item_failures_a_success_deletes_everything() -> None:
-    plain = SqsMapping("u", MAPPING.queue_arn, "arn:fn", 10, False)
+    plain = SqsMapping(MAPPING.queue_arn, "arn:fn", 10, False)
     assert ids(
         succeeded_messages(plain, MESSAGES, True, {"batchItemFailures": [{"itemIdentifier": "a"}]})
     ) == [
@@ -68,7 +68,7 @@ def test_poller_against_the_emulator_redrives_a_failing_message(aws_emulator, ma
     ]
     for body in ("ok-1", "fail", "ok-2"):
         sqs.send_message(QueueUrl=queue, MessageBody=body)
-    mapping = SqsMapping("u", queue_arn, "arn:fn", 10, True)
+    mapping = SqsMapping(queue_arn, "arn:fn", 10, True)
     poller = SqsPoller(mapping, sqs, make_pool("batch"))
 
     assert poller.poll_once() == 3
@@ -87,6 +87,6 @@ def test_a_crashing_batch_is_left_on_the_queue(aws_emulator, make_pool) -> None:
         "QueueArn"
     ]
     sqs.send_message(QueueUrl=queue, MessageBody="crash")
-    poller = SqsPoller(SqsMapping("u", arn, "arn:fn", 10, True), sqs, make_pool("batch"))
+    poller = SqsPoller(SqsMapping(arn, "arn:fn", 10, True), sqs, make_pool("batch"))
     assert poller.poll_once() == 1
     assert poller.poll_once() == 1  # still there: a failed invocation deletes nothing

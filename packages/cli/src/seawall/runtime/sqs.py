@@ -22,7 +22,6 @@ POLL_WAIT_SECONDS = 1  # long polling, short enough to stop promptly
 
 @dataclass(frozen=True)
 class SqsMapping:
-    uuid: str
     queue_arn: str
     function_arn: str
     batch_size: int
@@ -47,7 +46,6 @@ def load_sqs_mappings(lambda_client: Any) -> list[SqsMapping]:
                 continue
             mappings.append(
                 SqsMapping(
-                    uuid=item["UUID"],
                     queue_arn=source,
                     function_arn=item["FunctionArn"],
                     batch_size=int(item.get("BatchSize") or 10),
