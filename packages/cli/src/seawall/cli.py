@@ -12,7 +12,7 @@ from pathlib import Path
 
 from seawall import __version__
 from seawall.commands import build, outputs, up, validate
-from seawall.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USAGE, SeawallError
+from seawall.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, SeawallError
 from seawall.tfconfig import MIRROR_ENV, mirror_from_env
 
 COMMANDS = (up, outputs, build, validate)
@@ -69,4 +69,4 @@ def _write_crash_log(text: str) -> Path:
     return path
 
 
-__all__ = ["EXIT_USAGE", "main"]
+__all__ = ["main"]
