@@ -144,8 +144,8 @@ def mock_gateway(response_templates: dict[str, str]) -> Gateway:
                     200,
                     None,
                     {
-                        "method.response.header.Access-Control-Allow-Origin": "'http://localhost:3000'",
-                        "method.response.header.Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
+                        "Access-Control-Allow-Origin": "'http://localhost:3000'",
+                        "Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
                     },
                     response_templates,
                 ),

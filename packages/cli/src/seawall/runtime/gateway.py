@@ -158,11 +158,7 @@ class Gateway:
             if configured.status_code and configured is specific
             else error.status
         )
-        headers = response.headers
-        for name, source in configured.headers.items():
-            value = _parameter_value(source, request)
-            if value is not None:  # API Gateway leaves out a header mapped from nothing
-                headers.append((name, value))
+        headers = response.headers + _mapped_headers(configured.headers, request)
         template = configured.templates.get("application/json")
         body = _render(template, error, request_id).encode("utf-8") if template else response.body
         return HttpResponse(status, headers, body)
@@ -198,12 +194,7 @@ def mock_response(integration: Integration, request: HttpRequest) -> HttpRespons
     body = chosen.templates.get("application/json", "")
     if _VTL.search(body):
         return None
-    headers = [("Content-Type", "application/json")]
-    for name, source in chosen.parameters.items():
-        if name.startswith("method.response.header."):
-            value = _parameter_value(source, request)
-            if value is not None:
-                headers.append((name.removeprefix("method.response.header."), value))
+    headers = [("Content-Type", "application/json"), *_mapped_headers(chosen.headers, request)]
     return HttpResponse(chosen.status_code, headers, body.encode("utf-8"))
 
 
@@ -213,6 +204,13 @@ def _header(request: HttpRequest, name: str) -> str | None:
         if key.lower() == wanted:
             return value
     return None
+
+
+def _mapped_headers(mappings: dict[str, str], request: HttpRequest) -> list[tuple[str, str]]:
+    """Response headers from their mappings; API Gateway leaves out a header mapped from
+    nothing (a request header the client did not send)."""
+    values = ((name, _parameter_value(source, request)) for name, source in mappings.items())
+    return [(name, value) for name, value in values if value is not None]
 
 
 def _parameter_value(source: str, request: HttpRequest) -> str | None:

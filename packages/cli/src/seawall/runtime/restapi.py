@@ -19,7 +19,7 @@ DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
 class IntegrationResponse:
     status_code: int
     selection_pattern: str | None  # None: the default response
-    parameters: dict[str, str]  # method.response.header.X -> 'literal' or a request mapping
+    headers: dict[str, str]  # header name -> 'literal' or a request mapping
     templates: dict[str, str]
 
 
@@ -116,7 +116,7 @@ def _integration(raw: dict[str, Any] | None) -> Integration | None:
         IntegrationResponse(
             status_code=int(item.get("statusCode") or code),
             selection_pattern=item.get("selectionPattern") or None,
-            parameters=dict(item.get("responseParameters") or {}),
+            headers=_header_mappings(item.get("responseParameters"), "method.response.header."),
             templates=_templates(item.get("responseTemplates")),
         )
         for code, item in sorted((raw.get("integrationResponses") or {}).items())
@@ -145,14 +145,20 @@ def _stage_api_keys(apigateway: Any, api_id: str, stage: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _header_mappings(parameters: dict[str, str] | None, prefix: str) -> dict[str, str]:
+    """The header mappings among response parameters, by header name (the prefix is API
+    Gateway's: method.response.header. or gatewayresponse.header.)."""
+    return {
+        name.removeprefix(prefix): source
+        for name, source in (parameters or {}).items()
+        if name.startswith(prefix)
+    }
+
+
 def _gateway_responses(apigateway: Any, api_id: str) -> dict[str, GatewayResponse]:
     responses = {}
     for item in _items(apigateway, "get_gateway_responses", restApiId=api_id):
-        headers = {
-            name.removeprefix("gatewayresponse.header."): value
-            for name, value in (item.get("responseParameters") or {}).items()
-            if name.startswith("gatewayresponse.header.")
-        }
+        headers = _header_mappings(item.get("responseParameters"), "gatewayresponse.header.")
         status = item.get("statusCode")
         responses[item["responseType"]] = GatewayResponse(
             status_code=int(status) if status else None,
