@@ -41,16 +41,8 @@ def proxy_event(
     api_key: str | None,
     stage_variables: dict[str, str],
 ) -> dict[str, Any]:
-    headers: dict[str, str] = {}
-    multi_headers: dict[str, list[str]] = {}
-    for name, value in request.headers:
-        headers[name] = value  # the last value wins, as in API Gateway
-        multi_headers.setdefault(name, []).append(value)
-    query: dict[str, str] = {}
-    multi_query: dict[str, list[str]] = {}
-    for name, value in request.query:
-        query[name] = value
-        multi_query.setdefault(name, []).append(value)
+    headers, multi_headers = _single_and_multi(request.headers)
+    query, multi_query = _single_and_multi(request.query)
     body, is_base64 = _event_body(request.body)
     now = time.time()
     return {
@@ -140,3 +132,15 @@ def _result_body(payload: dict[str, Any]) -> bytes:
         return base64.b64decode(body, validate=True)
     except ValueError as error:
         raise MalformedLambdaResponse("isBase64Encoded is set but body is not base64") from error
+
+
+def _single_and_multi(
+    pairs: list[tuple[str, str]],
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """A proxy event's two views of repeated names: the last value, and every value in order."""
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value  # the last value wins, as in API Gateway
+        multi.setdefault(name, []).append(value)
+    return single, multi
