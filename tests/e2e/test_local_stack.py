@@ -50,6 +50,22 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
+def seawall_command(
+    project_root: Path, state_dir: Path, tf_mirror: str | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The `seawall` command line and environment a user would have, with its own state dir."""
+    env = {**os.environ, STATE_DIR_ENV: str(state_dir)}
+    if tf_mirror:
+        env["SEAWALL_TF_MIRROR"] = tf_mirror
+    return [sys.executable, "-m", "seawall", "--project-dir", str(project_root)], env
+
+
+def assert_nothing_left(emulator_port: str, state_dir: Path) -> None:
+    """No emulator on that port, and no gateway or function environment from that state dir."""
+    assert processes_mentioning(f"moto.server -H 127.0.0.1 -p {emulator_port}") == []
+    assert processes_mentioning(str(state_dir)) == []
+
+
 @pytest.fixture(scope="module")
 def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("seawall-state")
@@ -173,17 +189,9 @@ def test_rebuilding_the_artifact_gives_the_same_bytes(stack: LocalStack, tmp_pat
 
 
 def test_outputs_command_prints_the_local_api(stack: LocalStack, state_dir: Path) -> None:
-    env = {**os.environ, STATE_DIR_ENV: str(state_dir)}
+    seawall, env = seawall_command(stack.project.root, state_dir)
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "seawall",
-            "--project-dir",
-            str(stack.project.root),
-            "outputs",
-            "--json",
-        ],
+        [*seawall, "outputs", "--json"],
         capture_output=True,
         text=True,
         env=env,
@@ -210,11 +218,9 @@ def test_down_stops_every_process_it_started(stack: LocalStack, state_dir: Path)
 def test_seawall_up_once_exits_zero_and_prints_the_summary(
     project_root: Path, tmp_path: Path, tf_mirror: str | None
 ) -> None:
-    env = {**os.environ, STATE_DIR_ENV: str(tmp_path)}
-    if tf_mirror:
-        env["SEAWALL_TF_MIRROR"] = tf_mirror
+    seawall, env = seawall_command(project_root, tmp_path, tf_mirror)
     result = subprocess.run(
-        [sys.executable, "-m", "seawall", "--project-dir", str(project_root), "up", "--once"],
+        [*seawall, "up", "--once"],
         capture_output=True,
         text=True,
         env=env,
@@ -229,9 +235,7 @@ def test_seawall_up_once_exits_zero_and_prints_the_summary(
         for line in result.stdout.splitlines()
         if line.strip().startswith("emulator")
     )
-    emulator_port = emulator_url.rsplit(":", 1)[1]
-    assert processes_mentioning(f"moto.server -H 127.0.0.1 -p {emulator_port}") == []
-    assert processes_mentioning(str(tmp_path)) == []  # the gateway and function environments
+    assert_nothing_left(emulator_url.rsplit(":", 1)[1], tmp_path)
 
 
 def test_seawall_up_serves_until_ctrl_c_then_cleans_up(
@@ -239,10 +243,7 @@ def test_seawall_up_serves_until_ctrl_c_then_cleans_up(
 ) -> None:
     """The main job as a user runs it: serve, answer `seawall outputs` from another process,
     then Ctrl-C stops everything and exits 130."""
-    env = {**os.environ, STATE_DIR_ENV: str(tmp_path)}
-    if tf_mirror:
-        env["SEAWALL_TF_MIRROR"] = tf_mirror
-    seawall = [sys.executable, "-m", "seawall", "--project-dir", str(project_root)]
+    seawall, env = seawall_command(project_root, tmp_path, tf_mirror)
     up = subprocess.Popen(
         [*seawall, "up"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
@@ -274,7 +275,5 @@ def test_seawall_up_serves_until_ctrl_c_then_cleans_up(
         if up.poll() is None:
             up.kill()
             up.wait()
-    port = values["emulator_endpoint"].rsplit(":", 1)[1]
-    assert processes_mentioning(f"moto.server -H 127.0.0.1 -p {port}") == []
-    assert processes_mentioning(str(tmp_path)) == []
+    assert_nothing_left(values["emulator_endpoint"].rsplit(":", 1)[1], tmp_path)
     assert not (tmp_path / "local" / "session.json").exists()
