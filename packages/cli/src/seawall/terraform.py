@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from python_terraform import Terraform as _ArgvBuilder
 
 from seawall.errors import PrerequisiteError, SeawallError
 from seawall.processes import child_process_options, stop_process
+from seawall.tfevents import ApplyEvent, ApplyProgress, Diagnostic, parse_event, retry_reason
 
 MINIMUM_VERSION = (1, 6)
 PLAN_NO_CHANGES = 0
@@ -56,6 +58,18 @@ class TerraformError(SeawallError):
             f"`{run.command}` failed with exit code {run.returncode}:\n{tail}", hint=hint
         )
         self.run = run
+
+
+class TerraformApplyError(TerraformError):
+    """An apply failed: Terraform's error diagnostics, and why a retry may help (or None)."""
+
+    def __init__(self, run: TerraformRun, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        self.retry_reason = retry_reason(diagnostics)
+        if diagnostics:  # the JSON lines are for machines: show Terraform's own words instead
+            text = "\n".join(item.text() for item in diagnostics)
+            run = TerraformRun(argv=run.argv, returncode=run.returncode, output=text)
+        super().__init__(run)
 
 
 def find_terraform(binary: str | None = None) -> str:
@@ -163,6 +177,31 @@ class Terraform:
         options = self._var_options(var_files, variables)
         return self._run("apply", auto_approve=IsFlagged, **options)
 
+    def apply_plan(
+        self, plan_file: Path, *, on_event: Callable[[ApplyEvent], None] | None = None
+    ) -> TerraformRun:
+        """Apply a saved plan with `-json`, each UI message passed to `on_event` as it arrives.
+
+        A failure raises TerraformApplyError with Terraform's own diagnostics (not the JSON) and
+        whether trying again may help (`retry_reason`).
+        """
+        progress = ApplyProgress(clock=time.monotonic)
+
+        def on_line(line: str) -> None:
+            event = parse_event(line)
+            if event is None:
+                return
+            progress.update(event)
+            if on_event is not None:
+                on_event(event)
+
+        try:
+            return self._run(
+                "apply", str(plan_file), auto_approve=IsFlagged, json=IsFlagged, on_line=on_line
+            )
+        except TerraformError as error:
+            raise TerraformApplyError(error.run, progress.errors()) from None
+
     def destroy(
         self, *, var_files: Iterable[Path] = (), variables: Mapping[str, str] | None = None
     ) -> TerraformRun:
@@ -202,6 +241,7 @@ class Terraform:
         *args: str,
         accept: tuple[int, ...] = (0,),
         stdout_only: bool = False,
+        on_line: Callable[[str], None] | None = None,
         **options: object,
     ) -> TerraformRun:
         builder = _ArgvBuilder(working_dir=str(self.module_dir), terraform_bin_path=self.binary)
@@ -210,7 +250,7 @@ class Terraform:
             option_values.pop("input")
         try:
             argv = tuple(builder.generate_cmd_string(command, *args, **option_values))
-            run = self._capture(argv) if stdout_only else self._execute(argv)
+            run = self._capture(argv) if stdout_only else self._execute(argv, on_line)
         finally:
             builder.temp_var_files.clean_up()
         if run.returncode not in accept:
@@ -225,7 +265,10 @@ class Terraform:
         output = result.stdout if result.returncode == 0 else result.stdout + result.stderr
         return TerraformRun(argv=argv, returncode=result.returncode, output=output)
 
-    def _execute(self, argv: tuple[str, ...]) -> TerraformRun:
+    def _execute(
+        self, argv: tuple[str, ...], on_line: Callable[[str], None] | None = None
+    ) -> TerraformRun:
+        on_line = on_line or self.on_line
         lines: list[str] = []
         log = self.log_path.open("a", encoding="utf-8", buffering=1) if self.log_path else None
         try:
@@ -248,8 +291,8 @@ class Terraform:
                     lines.append(line)
                     if log:
                         log.write(line)
-                    if self.on_line:
-                        self.on_line(line.rstrip("\n"))
+                    if on_line:
+                        on_line(line.rstrip("\n"))
                 returncode = process.wait()
             except KeyboardInterrupt:
                 # As Ctrl-C would: SIGINT first, so terraform saves state and releases locks.
