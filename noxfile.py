@@ -112,9 +112,7 @@ def tests(session: nox.Session, part: str) -> None:
         session.run("seawall", "validate", "--test", *session.posargs)
     else:
         require_terraform(session)
-        session.install(
-            RETRYLIB, HANDLER, f"{CLI}[local]", "pytest", "pytest-terraform", "hypothesis"
-        )
+        session.install(RETRYLIB, HANDLER, f"{CLI}[local]", "pytest", "hypothesis")
         session.run("pytest", "tests", *session.posargs)
 
 

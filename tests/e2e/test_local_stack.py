@@ -1,7 +1,8 @@
 """`seawall up` end to end on the emulator: the same path as `seawall up --once`, over real HTTP.
 
-The stack is applied once for this module. The last test tears it down and checks that every
-process it started is gone, so the tests run in the order written.
+The requests go to the run's shared stack (`local_stack`, tests/conftest.py). Each test stands
+alone: the teardown check brings up a stack of its own, and the command-line tests run `seawall
+up` in state directories of their own.
 """
 
 from __future__ import annotations
@@ -66,16 +67,9 @@ def assert_nothing_left(emulator_port: str, state_dir: Path) -> None:
     assert processes_mentioning(str(state_dir)) == []
 
 
-@pytest.fixture(scope="module")
-def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("seawall-state")
-
-
-@pytest.fixture(scope="module")
-def stack(project_root: Path, state_dir: Path, tf_mirror: str | None):
-    local = LocalStack(Project(project_root, state_override=state_dir), tf_mirror=tf_mirror)
-    with local:
-        yield local
+@pytest.fixture
+def stack(local_stack: LocalStack) -> LocalStack:
+    return local_stack
 
 
 def test_smoke_check_round_trips_an_item(stack: LocalStack) -> None:
@@ -188,8 +182,8 @@ def test_rebuilding_the_artifact_gives_the_same_bytes(stack: LocalStack, tmp_pat
     assert again.path.read_bytes() == stack.artifact.path.read_bytes()
 
 
-def test_outputs_command_prints_the_local_api(stack: LocalStack, state_dir: Path) -> None:
-    seawall, env = seawall_command(stack.project.root, state_dir)
+def test_outputs_command_prints_the_local_api(stack: LocalStack) -> None:
+    seawall, env = seawall_command(stack.project.root, stack.project.state_dir)
     result = subprocess.run(
         [*seawall, "outputs", "--json"],
         capture_output=True,
@@ -204,15 +198,19 @@ def test_outputs_command_prints_the_local_api(stack: LocalStack, state_dir: Path
     assert outputs["table_name"] == stack.outputs["table_name"]
 
 
-def test_down_stops_every_process_it_started(stack: LocalStack, state_dir: Path) -> None:
-    assert stack.gateway is not None
-    pids = [stack.emulator.pid, stack.gateway.pid]
-    workers = processes_mentioning(str(state_dir))  # function environments run from the state dir
-    assert all(running(pid) for pid in pids)
-    assert workers, "expected warm function environments after the requests above"
-    stack.down()
+def test_down_stops_every_process_it_started(
+    project_root: Path, tmp_path: Path, tf_mirror: str | None
+) -> None:
+    with LocalStack(Project(project_root, state_override=tmp_path), tf_mirror=tf_mirror) as own:
+        assert own.smoke().passed  # warms a function environment
+        assert own.gateway is not None
+        pids = [own.emulator.pid, own.gateway.pid]
+        workers = processes_mentioning(str(tmp_path))  # function environments run from there
+        assert all(running(pid) for pid in pids)
+        assert workers, "expected a warm function environment after the smoke check"
+        assert (tmp_path / "local" / "session.json").exists()
     assert not [pid for pid in pids + workers if running(pid)]
-    assert not (state_dir / "local" / "session.json").exists()
+    assert not (tmp_path / "local" / "session.json").exists()
 
 
 def test_seawall_up_once_exits_zero_and_prints_the_summary(

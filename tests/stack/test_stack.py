@@ -1,26 +1,21 @@
-"""The root stack on the emulator: applied once per session, then checked with boto3.
+"""The root stack on the emulator, as the run's shared stack holds it, checked with boto3.
 
 Each test reads back what a user (or an auditor) would look at in the console: encryption, recovery,
-public access, lifecycle, access logs, throttling, CORS on errors, alarms, dead letters. The last
-test re-plans: the emulator must report exactly what the configuration says (no drift).
+public access, lifecycle, access logs, throttling, CORS on errors, alarms, dead letters. (That a
+re-plan finds no drift is checked in tests/e2e on the same stack.)
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
-from pytest_terraform import terraform
+
+from seawall.emulator import Emulator
+from seawall.local import LocalStack
 
 pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
 
-# Applied once for the whole session; the emulator (and the state in it) goes away afterwards.
-terraform("seawall_stack", scope="session", teardown=terraform.TEARDOWN_OFF)
-
-MODULE_DIR = Path(__file__).parent / "terraform" / "seawall_stack"
 CONTRACT_VARIABLES = {
     "SEAWALL_ENVIRONMENT",
     "SEAWALL_TABLE_NAME",
@@ -32,13 +27,18 @@ CONTRACT_VARIABLES = {
 }
 
 
-@pytest.fixture(scope="session")
-def outputs(seawall_stack) -> dict:
-    return {name: seawall_stack.outputs[name]["value"] for name in seawall_stack.outputs}
+@pytest.fixture
+def outputs(local_stack: LocalStack) -> dict:
+    return local_stack.outputs
 
 
-@pytest.fixture(scope="session")
-def apigateway(aws_emulator):
+@pytest.fixture
+def aws_emulator(local_stack: LocalStack) -> Emulator:
+    return local_stack.emulator
+
+
+@pytest.fixture
+def apigateway(aws_emulator: Emulator):
     return aws_emulator.client("apigateway")
 
 
@@ -259,20 +259,3 @@ def test_an_alarm_for_each_failure_mode(aws_emulator, outputs) -> None:
     assert "seawall-local-table-system-errors" in alarms
     topics = {action for alarm in alarms.values() for action in alarm["AlarmActions"]}
     assert topics == {outputs["alarm_topic_arn"]}
-
-
-def plan_exit_code(module_dir: Path, data_dir: str) -> subprocess.CompletedProcess[str]:
-    """`terraform plan -detailed-exitcode` in the applied stack's data directory."""
-    return subprocess.run(
-        ["terraform", "plan", "-input=false", "-no-color", "-detailed-exitcode", "-lock=false"],
-        cwd=module_dir,
-        env={**os.environ, "TF_DATA_DIR": data_dir, "TF_IN_AUTOMATION": "1"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def test_no_drift_after_apply(seawall_stack) -> None:
-    result = plan_exit_code(MODULE_DIR, seawall_stack.work_dir)
-    assert result.returncode == 0, result.stdout + result.stderr
