@@ -29,3 +29,7 @@ jobs = { max_receive_count = 5, batch_size = 10, maximum_concurrency = 10 }
 log_bucket = { transition_days = 30, expiration_days = 400, abort_incomplete_multipart_days = 7 }
 
 alarm_email_addresses = []
+
+# `seawall deploy` shifts 10% of the API alias's traffic to a new version for 5 minutes, watching its
+# alarms, before moving the alias (override with --canary, or --canary 0:0 for none).
+deploy_canary = "10:5"

@@ -55,6 +55,7 @@ module "api_function" {
   api_integration_timeout_seconds = var.api_integration_timeout_seconds
   reserved_concurrency            = var.api_function.reserved_concurrency
   provisioned_concurrency         = var.api_function.provisioned_concurrency
+  canary                          = var.api_canary
   log_retention_days              = var.log_retention_days
   tracing_enabled                 = var.tracing_enabled
   environment_variables           = local.function_environment

@@ -239,3 +239,23 @@ variable "alarm_email_addresses" {
   type        = list(string)
   default     = []
 }
+
+variable "api_canary" {
+  description = "Set only by `seawall deploy --canary` while a canary runs: the API alias's stable version and the new version's traffic share (0-1)."
+  type = object({
+    stable_version = string
+    weight         = number
+  })
+  default = null
+}
+
+variable "deploy_canary" {
+  description = "The canary `seawall deploy` runs by default in this environment, as PERCENT:MINUTES (empty: none). Read by the CLI, not by any resource."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^([0-9]{1,2}:[0-9]+)?$", var.deploy_canary))
+    error_message = "deploy_canary must be PERCENT:MINUTES, such as 10:5, or empty."
+  }
+}

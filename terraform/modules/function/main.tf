@@ -134,11 +134,23 @@ resource "aws_lambda_function" "this" {
   tags = var.tags
 }
 
+# Normally the alias follows the version just published. During a canary (`seawall deploy --canary`)
+# it stays on the stable version and sends `canary.weight` of the traffic to the new one; the CLI then
+# moves the alias itself (to the new version, or back), to exactly what the next plan without a
+# canary asks for, so no drift is left behind.
 resource "aws_lambda_alias" "live" {
   name             = "live"
   description      = "The version that serves traffic."
   function_name    = aws_lambda_function.this.function_name
-  function_version = aws_lambda_function.this.version
+  function_version = var.canary == null ? aws_lambda_function.this.version : var.canary.stable_version
+
+  dynamic "routing_config" {
+    for_each = var.canary == null ? [] : [var.canary]
+
+    content {
+      additional_version_weights = { (aws_lambda_function.this.version) = routing_config.value.weight }
+    }
+  }
 }
 
 # Failure mode "cold start timeout": pre-initialised execution environments on the alias.

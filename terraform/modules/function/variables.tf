@@ -159,6 +159,20 @@ variable "kms_key_arns" {
   default     = []
 }
 
+variable "canary" {
+  description = "While a canary runs: the stable version the live alias keeps, and the share of traffic (0-1) the new version gets; null otherwise."
+  type = object({
+    stable_version = string
+    weight         = number
+  })
+  default = null
+
+  validation {
+    condition     = var.canary == null || (try(var.canary.weight, 0) > 0 && try(var.canary.weight, 1) < 1)
+    error_message = "canary.weight must be between 0 and 1 (exclusive): Lambda alias routing weights are fractions."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to every resource."
   type        = map(string)

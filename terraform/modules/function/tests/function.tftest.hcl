@@ -237,3 +237,35 @@ run "rejects_names_too_long_for_the_role" {
 
   expect_failures = [var.name]
 }
+
+run "canary_keeps_the_alias_on_the_stable_version_and_routes_a_share_to_the_new_one" {
+  command = plan
+
+  variables {
+    canary = { stable_version = "3", weight = 0.1 }
+  }
+
+  assert {
+    condition     = aws_lambda_alias.live.function_version == "3" && length(aws_lambda_alias.live.routing_config) == 1
+    error_message = "During a canary the alias must stay on the stable version, with routing to the new one."
+  }
+}
+
+run "without_a_canary_the_alias_follows_the_new_version_with_no_routing" {
+  command = plan
+
+  assert {
+    condition     = length(aws_lambda_alias.live.routing_config) == 0
+    error_message = "Outside a canary the alias must carry no routing configuration."
+  }
+}
+
+run "canary_weight_must_be_a_fraction" {
+  command = plan
+
+  variables {
+    canary = { stable_version = "3", weight = 10 }
+  }
+
+  expect_failures = [var.canary]
+}
