@@ -1,0 +1,132 @@
+"""`seawall loadtest`: Locust against the stack, gated on an SLO, with a no-loss audit.
+
+Nothing here imports Locust (it runs in its own processes, see `seawall.load.runner`): the
+`load` extra is needed only when a load test actually starts, and `seawall --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import os
+import time
+import uuid
+from pathlib import Path
+
+from seawall.commands._common import progress, project
+from seawall.errors import PrerequisiteError, SeawallError, UsageError
+from seawall.load.loadrun import Target, run_load_test
+from seawall.load.runner import Plan
+from seawall.load.shape import parse_shape
+from seawall.load.slo import DEFAULTS, parse_slo
+from seawall.local import read_session, session_connection, stack_terraform
+from seawall.project import Project
+
+ENVIRONMENTS = ("local", "dev", "prod")
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    parser = subcommands.add_parser(
+        "loadtest",
+        help="load-test the stack with Locust; exit code = the SLO gate (needs seawall[load])",
+        description="Run Locust headless with seawall's scenario mix against the running local "
+        "stack (or --env / --api-url), gate on an SLO, audit that nothing acknowledged was "
+        "lost, write reports, and delete what the run created.",
+    )
+    parser.add_argument("--env", choices=ENVIRONMENTS, default="local", help="default: local")
+    parser.add_argument("--api-url", help="the stage URL (default: the environment's)")
+    parser.add_argument(
+        "--api-key", default=os.environ.get("SEAWALL_API_KEY"), help="default: $SEAWALL_API_KEY"
+    )
+    parser.add_argument("--users", type=int, default=10, help="concurrent users (default 10)")
+    parser.add_argument("--spawn-rate", type=float, default=None, help="users started a second")
+    parser.add_argument("--duration", default="60s", help="e.g. 30s, 5m (default 60s)")
+    parser.add_argument(
+        "--rps", type=int, default=None, help="a target rate (tasks/s): one task a second per user"
+    )
+    parser.add_argument(
+        "--shape",
+        default=None,
+        help="step:L1,L2,...:HOLD: levels of users (of rates with --rps), e.g. step:10,50,100:60s",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="N Locust worker processes under a local master"
+    )
+    parser.add_argument(
+        "--slo", default="", help="p99=800ms,errors=0.5%%,lost=0 (default: per environment)"
+    )
+    parser.add_argument("--report", type=os.fspath, default=None, help="report directory")
+    parser.add_argument("--keep-data", action="store_true", help="keep the items it created")
+    parser.add_argument(
+        "--i-know-this-is-prod", action="store_true", help="required to load-test prod"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.env == "prod" and not args.i_know_this_is_prod:
+        raise UsageError(
+            "refusing to load-test prod", hint="add --i-know-this-is-prod if you mean it"
+        )
+    slo = parse_slo(args.slo, DEFAULTS[args.env])
+    shape = parse_shape(args.shape) if args.shape else None
+    duration = _seconds(args.duration)
+    if args.workers < 0 or args.users < 1 or (args.rps is not None and args.rps < 1):
+        raise UsageError("--users and --rps are >= 1, --workers >= 0")
+    if importlib.util.find_spec("locust") is None:
+        raise PrerequisiteError(
+            "Locust is not installed", hint="pip install 'seawall[load]' (the load extra)"
+        )
+    current = project(args)
+    target = _target(args, current)
+    users = args.rps if args.rps is not None else args.users
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    report = (
+        Path(args.report) if args.report else current.environment_dir(args.env) / "loadtest" / stamp
+    )
+    plan = Plan(
+        host=target.api_url,
+        api_key=target.api_key,
+        report_dir=report,
+        run_prefix=f"seawall-load {stamp}-{uuid.uuid4().hex[:6]} ",
+        users=users,
+        spawn_rate=args.spawn_rate or max(1.0, math.ceil(users / 5)),
+        duration_s=duration,
+        shape=shape,
+        paced=args.rps is not None,
+        workers=args.workers,
+    )
+    return run_load_test(target, plan, slo, keep_data=args.keep_data, say=progress)
+
+
+def _seconds(text: str) -> int:
+    number, unit = (text[:-1], text[-1]) if text[-1:] in ("s", "m") else (text, "s")
+    if not number.isdigit() or int(number) < 1:
+        raise UsageError(f"--duration {text!r}: write it as 30s or 5m")
+    return int(number) * (60 if unit == "m" else 1)
+
+
+def _target(args: argparse.Namespace, current: Project) -> Target:
+    if args.api_url:
+        if not args.api_key:
+            raise UsageError("--api-url needs --api-key (or $SEAWALL_API_KEY)")
+        return Target(args.env, args.api_url.rstrip("/"), args.api_key)
+    if args.env != "local":
+        raise UsageError(
+            f"--env {args.env}: give the stage's --api-url and --api-key",
+            hint="seawall outputs --json prints api_url and api_key",
+        )
+    session = read_session(current)
+    if session is None:
+        raise SeawallError("no local stack is running", hint="start one with: seawall up")
+    outputs = stack_terraform(current, session_connection(session), args.tf_mirror).outputs()
+    return Target(
+        "local",
+        session["gateway"]["url"],
+        args.api_key or str(outputs["api_key"]),
+        local_processes={
+            "gateway": [int(session["gateway"]["pid"])],
+            "emulator": [int(session["emulator"]["pid"])],
+        },
+    )

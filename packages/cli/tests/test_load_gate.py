@@ -1,0 +1,142 @@
+"""The SLO gate's arithmetic and its parser, the step shape, and which answers count as errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seawall.cli import main
+from seawall.errors import UsageError
+from seawall.load.classify import ERROR, EXPECTED, OK, classify
+from seawall.load.shape import parse_shape
+from seawall.load.slo import DEFAULTS, Slo, judge, parse_slo
+
+LOCAL = DEFAULTS["local"]
+
+
+def test_the_issue_s_example_reads_as_written() -> None:
+    assert parse_slo("p99=800ms,errors=0.5%,lost=0", DEFAULTS["dev"]) == Slo(800, 0.005, 0)
+
+
+def test_terms_left_out_keep_the_environment_s_default() -> None:
+    assert parse_slo("p99=2s", LOCAL) == Slo(2000, LOCAL.error_rate, LOCAL.lost)
+    assert parse_slo("", DEFAULTS["prod"]) == DEFAULTS["prod"]
+    assert parse_slo("errors=0.01", LOCAL).error_rate == 0.01  # a bare share, not a percent
+
+
+@pytest.mark.parametrize(
+    "text", ["p99", "p99=fast", "errors=150%", "lost=-1", "latency=1s", "p99=800ms,,errors="]
+)
+def test_an_unreadable_slo_is_a_usage_error_naming_the_term(text: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_slo(text, LOCAL)
+    assert "p99=800ms,errors=0.5%,lost=0" in str(raised.value)  # how to write it
+
+
+def test_errors_exactly_at_the_limit_pass_and_one_more_fails() -> None:
+    slo = Slo(p99_ms=800, error_rate=0.005, lost=0)
+    assert judge(slo, requests=1000, unexpected=5, p99_ms=800, lost=0, duplicated=0).passed
+    failed = judge(slo, requests=1000, unexpected=6, p99_ms=800, lost=0, duplicated=0)
+    assert not failed.passed
+    assert failed.reasons == ("errors 0.60% (6/1000) > 0.5%",)
+
+
+def test_latency_loss_and_duplicates_each_fail_the_gate_with_their_reason() -> None:
+    slo = Slo(p99_ms=800, error_rate=0.005, lost=0)
+    slow = judge(slo, requests=10, unexpected=0, p99_ms=801, lost=0, duplicated=0)
+    assert slow.reasons == ("p99 801 ms > 800 ms",)
+    lost = judge(slo, requests=10, unexpected=0, p99_ms=10, lost=1, duplicated=0)
+    assert lost.reasons == ("lost 1 + duplicated 0 > 0",)
+    assert not judge(slo, requests=10, unexpected=0, p99_ms=10, lost=0, duplicated=1).passed
+
+
+def test_a_run_without_requests_proves_nothing() -> None:
+    verdict = judge(LOCAL, requests=0, unexpected=0, p99_ms=None, lost=0, duplicated=0)
+    assert verdict.reasons == ("no requests were made",)
+
+
+@given(
+    requests=st.integers(1, 10**6),
+    unexpected=st.integers(0, 10**6),
+    p99=st.floats(0, 10_000),
+    lost=st.integers(0, 5),
+    duplicated=st.integers(0, 5),
+    limit=st.floats(0, 1),
+    p99_limit=st.floats(1, 10_000),
+    lost_limit=st.integers(0, 5),
+)
+def test_the_gate_passes_exactly_when_every_objective_holds(  # noqa: PLR0917 - one per input
+    requests: int,
+    unexpected: int,
+    p99: float,
+    lost: int,
+    duplicated: int,
+    limit: float,
+    p99_limit: float,
+    lost_limit: int,
+) -> None:
+    unexpected = min(unexpected, requests)
+    slo = Slo(p99_limit, limit, lost_limit)
+    verdict = judge(
+        slo, requests=requests, unexpected=unexpected, p99_ms=p99, lost=lost, duplicated=duplicated
+    )
+    holds = unexpected / requests <= limit and p99 <= p99_limit and lost + duplicated <= lost_limit
+    assert verdict.passed == holds
+    assert bool(verdict.reasons) == (not holds)
+
+
+def test_a_step_shape_holds_each_level_then_ends() -> None:
+    steps = parse_shape("step:10,50,100:60s")
+    assert (steps.levels, steps.hold_s, steps.duration_s) == ((10, 50, 100), 60, 180)
+    assert [steps.level_at(t) for t in (0, 59.9, 60, 179, 180)] == [10, 10, 50, 100, None]
+    assert parse_shape("step:5:2m").duration_s == 120
+    assert parse_shape(steps.spec()) == steps
+
+
+@pytest.mark.parametrize(
+    "text", ["ramp:1,2:10s", "step:1,x:10s", "step:0,5:10s", "step:5", "step:5:0s"]
+)
+def test_an_unknown_or_broken_shape_is_a_usage_error(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_shape(text)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "wanted", "kind"),
+    [
+        (200, {}, {200}, OK),
+        (412, {}, {412}, OK),  # a deliberately stale If-Match
+        (200, {}, {412}, ERROR),  # ... that was accepted: a lost update
+        (412, {}, {200}, EXPECTED),
+        (429, {}, {201}, EXPECTED),
+        (503, {"Retry-After": "1"}, {201}, EXPECTED),
+        (503, {"retry-after": "2"}, {200}, EXPECTED),
+        (503, {}, {200}, ERROR),  # overload without a Retry-After is not the documented answer
+        (500, {}, {200}, ERROR),
+        (502, {}, {200}, ERROR),
+        (504, {"Retry-After": "1"}, {200}, ERROR),
+        (404, {}, {200}, ERROR),
+        (0, {}, {200}, ERROR),  # no connection
+    ],
+)
+def test_expected_answers_are_counted_apart_from_errors(
+    status: int, headers: dict[str, str], wanted: set[int], kind: str
+) -> None:
+    assert classify(status, headers, wanted) == kind
+
+
+def test_prod_is_refused_without_the_explicit_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["loadtest", "--env", "prod", "--api-url", "http://127.0.0.1:9/v1"]) == 2
+    assert "--i-know-this-is-prod" in capsys.readouterr().err
+
+
+def test_the_cli_starts_without_importing_locust() -> None:
+    check = (
+        "import sys; from seawall.cli import main; main(['loadtest', '--help']);"
+        "sys.exit(bool({'locust', 'gevent'} & set(sys.modules)))"
+    )
+    assert subprocess.run([sys.executable, "-c", check], check=False).returncode == 0
