@@ -36,7 +36,7 @@ nox.options.error_on_missing_interpreters = True
 def find_tf_mirror() -> str | None:
     """A filesystem mirror of Terraform providers: $SEAWALL_TF_MIRROR, or one found on this machine.
 
-    Machines of this workplace cannot reach the Terraform registry but carry a mirror of
+    A machine that cannot reach the Terraform registry may carry a filesystem mirror of
     hashicorp/aws; the search below finds such a mirror where it is commonly unpacked, so that the
     README's commands work as written. Elsewhere nothing is found and Terraform's defaults apply.
     """
@@ -59,7 +59,8 @@ def find_tf_mirror() -> str | None:
 
 def require_terraform(session: nox.Session) -> None:
     if shutil.which("terraform") is None:
-        session.error("terraform not found on PATH: install Terraform >= 1.6 and run again")
+        # Presence only: seawall checks the version (the modules' own constraint) when it runs it.
+        session.error("terraform not found on PATH: install Terraform (see README.md), run again")
 
 
 def prepare(session: nox.Session, *, constraints: Path = CONSTRAINTS) -> None:

@@ -107,6 +107,22 @@ def test_this_process_environment_is_left_alone() -> None:
     assert dict(os.environ) == before
 
 
-def test_session_fixture_is_running(aws_emulator) -> None:
+def test_session_fixture_serves_aws_calls(aws_emulator) -> None:
+    # Shared by the whole run: the probe gets a name no other test uses, and leaves nothing behind.
     assert aws_emulator.running
-    assert aws_emulator.client("dynamodb").list_tables()["TableNames"] is not None
+    dynamodb = aws_emulator.client("dynamodb")
+    name = f"probe-{os.getpid()}-{time.monotonic_ns()}"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        dynamodb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+        assert name in dynamodb.list_tables()["TableNames"]
+        stored = dynamodb.get_item(TableName=name, Key={"pk": {"S": "a"}})["Item"]
+        assert stored == {"pk": {"S": "a"}, "v": {"N": "1"}}
+    finally:
+        dynamodb.delete_table(TableName=name)
+    assert name not in dynamodb.list_tables()["TableNames"]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from seawall.errors import PrerequisiteError
-from seawall.terraform import PLAN_CHANGES, PLAN_NO_CHANGES, Terraform, TerraformError
+from seawall.terraform import (
+    MINIMUM_VERSION,
+    PLAN_CHANGES,
+    PLAN_NO_CHANGES,
+    Terraform,
+    TerraformError,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform on PATH")
 
@@ -115,4 +122,28 @@ def test_output_is_streamed_and_logged(module: Path, tmp_path: Path) -> None:
 def test_missing_terraform_says_how_to_install_it(module: Path) -> None:
     with pytest.raises(PrerequisiteError, match="terraform not found on PATH") as caught:
         Terraform(module, binary="terraform-that-does-not-exist")
-    assert "install Terraform >= 1.6" in str(caught.value)
+    assert "install Terraform >= {}.{}".format(*MINIMUM_VERSION) in str(caught.value)
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_one_terraform_version_contract_the_modules_own() -> None:
+    """The CLI checks the version every module and the stack require, and the README names it."""
+    constraints = {
+        path.relative_to(REPO).as_posix(): re.search(
+            r'required_version\s*=\s*"([^"]+)"', path.read_text()
+        )
+        for path in sorted((REPO / "terraform").glob("**/versions.tf"))
+        if ".terraform" not in path.parts
+    }
+    assert len(constraints) >= 7  # six modules and the stack
+    wanted = ">= {}.{}".format(*MINIMUM_VERSION)
+    assert {name: m and m.group(1) for name, m in constraints.items()} == dict.fromkeys(
+        constraints, wanted
+    )
+    readme = (REPO / "README.md").read_text()
+    assert re.findall(r"Terraform (>= \d+\.\d+) on your PATH", readme) == [wanted]
+    # Scripts only check that terraform is there; no second number to drift.
+    for script in (".ci/run", "noxfile.py"):
+        assert not re.search(r"Terraform >= \d", (REPO / script).read_text()), script

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ORIGIN, Env, Harness, api_event, body, make_harness
+from handler_doubles import ORIGIN, Env, Harness, api_event, body, make_harness
 
 
 def with_origin(method: str, path: str, origin: str | None, **kwargs) -> dict:

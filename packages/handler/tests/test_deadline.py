@@ -4,7 +4,7 @@ throttling DynamoDB is played by botocore hooks, since moto is neither slow nor 
 
 from __future__ import annotations
 
-from conftest import TABLE, Env, Harness, api_event, body, make_harness, throttling_response
+from handler_doubles import TABLE, Env, Harness, api_event, body, make_harness, throttling_response
 
 ITEM = {"name": "n", "data": {}}
 

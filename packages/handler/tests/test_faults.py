@@ -6,7 +6,7 @@ import json
 import random
 
 import pytest
-from conftest import ORIGIN, Env, Harness, api_event, body, make_harness
+from handler_doubles import ORIGIN, Env, Harness, api_event, body, make_harness
 
 from seawall_handler.faults import Faults, InjectedFault, parse_spec
 from seawall_handler.observability import Log

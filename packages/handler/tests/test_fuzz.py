@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
-from conftest import Env, Harness, api_event, body, make_harness
+from handler_doubles import Env, Harness, api_event, body, make_harness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -215,7 +215,7 @@ def test_valid_jobs_are_accepted(fuzz_call: Harness, items) -> None:
     )
 )
 def test_no_sqs_event_crashes_the_worker(aws: Env, event) -> None:
-    from conftest import FakeClock, FakeContext
+    from handler_doubles import FakeClock, FakeContext
 
     from seawall_handler.observability import Log
     from seawall_handler.worker import Worker

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import TABLE, Env, Harness, api_event, body, make_harness, throttling_response
+from handler_doubles import TABLE, Env, Harness, api_event, body, make_harness, throttling_response
 
 from seawall_handler._aws import Calls
 from seawall_handler.idempotency import Claim, Idempotency, fingerprint

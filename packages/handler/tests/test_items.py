@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import ORIGIN, Harness, api_event, body
+from handler_doubles import ORIGIN, Harness, api_event, body
 
 ITEM = {"name": "first", "data": {"colour": "blue", "size": 3, "ok": True, "none": None}}
 

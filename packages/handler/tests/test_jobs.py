@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import (
+from handler_doubles import (
     TABLE,
     Env,
     FakeClock,
@@ -211,6 +211,27 @@ def test_a_message_that_keeps_failing_ends_in_the_dlq_and_the_job_fails(
     batches = [json.loads(line) for line in lines if '"message":"batch"' in line]
     assert [b["JobsFailed"] for b in batches] == [0, 0, 1, 0]
     assert sum(b["Throttles"] for b in batches) > 0
+
+
+def test_a_job_whose_items_expired_fails_once_and_its_message_is_deleted(
+    call: Harness, aws: Env
+) -> None:
+    job_id = body(submit(call, job_items(5)))["id"]
+    # The claim check's chunk is gone (its TTL passed before the worker got to it).
+    aws.dynamodb.delete_item(
+        TableName=TABLE, Key={"pk": {"S": f"JOB#{job_id}"}, "sk": {"S": "CHUNK#0000"}}
+    )
+    lines: list[str] = []
+    first = deliver(aws, make_worker(aws, call.clock, lines), call.clock)
+    # Final: not handed back to SQS, so there is no second delivery and nothing in the DLQ.
+    assert (first["received"], first["batchItemFailures"]) == (1, [])
+    assert deliver(aws, make_worker(aws, call.clock), call.clock)["received"] == 0
+    assert "Messages" not in aws.sqs.receive_message(QueueUrl=aws.dlq_url)
+    status = job(call, job_id)
+    assert (status["status"], status["failed"]) == ("failed", 5)
+    assert "missing or expired" in status["errors"][0]
+    batches = [json.loads(line) for line in lines if '"message":"batch"' in line]
+    assert [(b["JobsFailed"], b["MessagesRetried"]) for b in batches] == [(1, 0)]
 
 
 def test_a_retried_message_resumes_after_the_last_finished_chunk(call: Harness, aws: Env) -> None:

@@ -6,7 +6,7 @@ import json
 import math
 from decimal import Decimal
 
-from conftest import Harness, api_event
+from handler_doubles import Harness, api_event
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from conftest import TABLE, Env, Harness, api_event, body, make_harness
+from handler_doubles import TABLE, Env, Harness, api_event, body, make_harness
 
 from seawall_handler.cursor import CursorCodec
 

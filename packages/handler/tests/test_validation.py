@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Harness, api_event, body
+from handler_doubles import Harness, api_event, body
 
 
 def errors_of(response: dict) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Env
+from handler_doubles import Env
 
 from seawall_handler.worker import Worker
 

@@ -31,7 +31,9 @@ from seawall.errors import PrerequisiteError, SeawallError
 from seawall.processes import child_process_options, stop_process
 from seawall.tfevents import ApplyEvent, ApplyProgress, Diagnostic, parse_event, retry_reason
 
-MINIMUM_VERSION = (1, 6)
+# The modules' own `required_version` (terraform/*/versions.tf: validations that refer to other
+# variables need 1.9); the README states it; packages/cli/tests/test_terraform.py keeps them equal.
+MINIMUM_VERSION = (1, 9)
 PLAN_NO_CHANGES = 0
 PLAN_CHANGES = 2
 # How long terraform gets to save its state after an interrupt before it is killed.

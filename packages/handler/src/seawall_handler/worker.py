@@ -4,7 +4,8 @@ Each message is `{"job_id": ..., "chunks": n}` (the items wait in the table: cla
 answer lists the messages to retry as `batchItemFailures` (the event source mapping reports batch
 item failures), so one bad message never makes SQS redeliver the good ones. A message that fails
 on its last receive (the queue's `maxReceiveCount`, read from its redrive policy) marks its job
-`failed` before SQS moves it to the dead-letter queue.
+`failed` before SQS moves it to the dead-letter queue. A job the domain itself marks `failed` (its
+items are missing or expired) is final: its message is deleted, not redelivered.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class Worker:
         bookkeeping = Calls(self.clients, left)
         records = event.get("Records") if isinstance(event, dict) else None
         records = records if isinstance(records, list) else []
-        outcomes = {"succeeded": 0, "failed": 0, "skipped": 0, "retry": 0}
+        outcomes = {"succeeded": 0, "failed": 0, "skipped": 0, "retry": 0, "dead_letter": 0}
         fault = self.faults.pick()
         failures: list[dict[str, str]] = []
         try:
@@ -90,7 +91,8 @@ class Worker:
             for record in records:
                 outcome = self._process(record, work, bookkeeping)
                 outcomes[outcome] += 1
-                if outcome in ("retry", "failed"):
+                # A final `failed` is done with; only these two need SQS to keep the message.
+                if outcome in ("retry", "dead_letter"):
                     message_id = record.get("messageId") if isinstance(record, dict) else None
                     if isinstance(message_id, str):
                         failures.append({"itemIdentifier": message_id})
@@ -99,9 +101,9 @@ class Worker:
                 fault.after()
             stats = [work.stats, bookkeeping.stats]
             self._line.write(
-                "ERROR" if outcomes["failed"] else "INFO",
+                "ERROR" if outcomes["failed"] or outcomes["dead_letter"] else "INFO",
                 outcomes["succeeded"],
-                outcomes["failed"],
+                outcomes["failed"] + outcomes["dead_letter"],
                 outcomes["retry"],
                 sum(s.retries for s in stats),
                 sum(s.throttles for s in stats),
@@ -142,7 +144,7 @@ class Worker:
                 job_id=job_id,
                 traceback=traceback.format_exc(),
             )
-        return "failed"
+        return "dead_letter"  # reported as a failure once more: SQS moves it to the DLQ
 
     def _jobs(self, calls: Calls) -> Jobs:
         table = self.settings.table_name

@@ -48,7 +48,7 @@ run "python312_from_the_cli_zip_behind_alias_live" {
   }
 }
 
-run "log_group_with_retention_before_the_function" {
+run "own_log_group_with_the_chosen_retention" {
   command = plan
 
   variables {
