@@ -34,6 +34,9 @@ def echo(event, context):
         }),
     }
 
+def mirror(event, context):
+    return {"statusCode": 201, "body": json.dumps({"body": event.get("body")})}
+
 def slow(event, context):
     time.sleep(float((event.get("queryStringParameters") or {}).get("seconds", "5")))
     return {"statusCode": 200, "body": "late"}

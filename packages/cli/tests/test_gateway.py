@@ -8,7 +8,9 @@ import pytest
 
 from seawall.runtime.events import HttpRequest
 from seawall.runtime.gateway import Gateway
+from seawall.runtime.records import RequestRecord, json_access_log
 from seawall.runtime.restapi import (
+    ApiKey,
     GatewayResponse,
     Integration,
     IntegrationResponse,
@@ -18,6 +20,7 @@ from seawall.runtime.restapi import (
 )
 
 KEY = "secret-key-value"
+RECORDS: list[RequestRecord] = []  # what the gateway fixture's on_request_done callback received
 ERROR_TEMPLATE = (
     '{"message":$context.error.messageString,"type":"$context.error.responseType"}'  # the stack's
 )
@@ -32,6 +35,7 @@ def lambda_method(
 
 @pytest.fixture
 def gateway(make_pool):
+    RECORDS.clear()
     echo, slow, boom, malformed = (make_pool(h) for h in ("echo", "slow", "boom", "malformed"))
     api = RestApi(
         id="api1",
@@ -48,7 +52,7 @@ def gateway(make_pool):
             Resource("r4", "/boom", {"GET": lambda_method("GET", boom.spec.arn, key=False)}),
             Resource("r5", "/bad", {"GET": lambda_method("GET", malformed.spec.arn, key=False)}),
         ),
-        api_keys=frozenset({KEY}),
+        api_keys={KEY: ApiKey("key1", KEY, "plan1")},
         gateway_responses={
             "DEFAULT_4XX": GatewayResponse(
                 None,
@@ -63,7 +67,7 @@ def gateway(make_pool):
         },
     )
     pools = {pool.spec.arn: pool for pool in (echo, slow, boom, malformed)}
-    gw = Gateway(api, pools, account_id="123456789012")
+    gw = Gateway(api, pools, account_id="123456789012", on_request_done=[RECORDS.append])
     yield gw
     gw.close()
 
@@ -79,6 +83,65 @@ def test_route_without_key_requirement_reaches_the_function(gateway) -> None:
     assert status == 200
     assert body["path"] == "/health"
     assert headers["x-amzn-RequestId"]
+
+
+def test_every_response_carries_both_request_id_headers_and_one_record(gateway) -> None:
+    for path, key in (("/items/7", KEY), ("/items/7", None), ("/nowhere", None), ("/boom", None)):
+        response = gateway.handle(
+            HttpRequest("GET", path, [("x-api-key", key or "")], [], b"", "127.0.0.1")
+        )
+        headers = dict(response.headers)
+        assert headers["x-amzn-RequestId"] != headers["x-amz-apigw-id"]
+        assert RECORDS[-1].request_id == headers["x-amzn-RequestId"]
+        assert RECORDS[-1].extended_request_id == headers["x-amz-apigw-id"]
+        assert RECORDS[-1].status == response.status
+    assert len(RECORDS) == 4
+
+
+def test_a_record_says_what_happened_to_the_request(gateway) -> None:
+    ok, forbidden, unrouted = (
+        gateway.handle(HttpRequest("GET", p, h, [], b"", "10.0.0.9"))
+        for p, h in (
+            ("/items/7", [("x-api-key", KEY), ("User-Agent", "probe/1")]),
+            ("/items/7", [("x-api-key", "wrong")]),
+            ("/nowhere", []),
+        )
+    )
+    good, bad, nowhere = RECORDS
+    assert (good.status, good.resource_path, good.api_key_id, good.usage_plan_id) == (
+        200,
+        "/items/{id}",
+        "key1",
+        "plan1",
+    )
+    assert good.integration_latency_ms is not None
+    assert 0 < good.integration_latency_ms <= good.latency_ms
+    assert (good.source_ip, good.user_agent, good.response_bytes) == (
+        "10.0.0.9",
+        "probe/1",
+        len(ok.body),
+    )
+    assert good.error_response_type is None
+    assert (bad.status, bad.api_key_id, bad.integration_latency_ms) == (403, None, None)
+    assert (bad.error_response_type, bad.error_message) == ("INVALID_API_KEY", "Forbidden")
+    assert (nowhere.resource_path, nowhere.error_response_type) == (
+        None,
+        "MISSING_AUTHENTICATION_TOKEN",
+    )
+    assert unrouted.status == nowhere.status == 404
+    assert forbidden.status == 403
+
+
+def test_a_failing_observer_does_not_change_the_answer(gateway) -> None:
+    def broken(record: RequestRecord) -> None:
+        raise RuntimeError("observer bug")
+
+    lines: list[str] = []
+    gateway.on_request_done[:0] = [broken]
+    gateway.on_request_done.append(json_access_log(lines.append))
+    status, _, _ = get(gateway, "/items/7", key=KEY)
+    assert status == 200
+    assert json.loads(lines[0])["resourcePath"] == "/items/{id}"
 
 
 def test_path_parameters_reach_the_function_with_a_valid_key(gateway) -> None:
@@ -152,7 +215,7 @@ def mock_gateway(response_templates: dict[str, str]) -> Gateway:
             ),
         ),
     )
-    api = RestApi("api1", "t", "v1", (Resource("r", "/items", {"OPTIONS": options}),), frozenset())
+    api = RestApi("api1", "t", "v1", (Resource("r", "/items", {"OPTIONS": options}),), {})
     return Gateway(api, {}, account_id="123456789012")
 
 

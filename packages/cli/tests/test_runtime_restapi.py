@@ -62,7 +62,8 @@ def test_loads_routes_api_keys_and_gateway_responses_from_the_emulator(aws_emula
     assert method.api_key_required
     assert method.integration is not None
     assert method.integration.function_arn == FUNCTION_ARN
-    assert api.api_keys == frozenset({"key-in-plan-0123456789abcdef"})
+    assert set(api.api_keys) == {"key-in-plan-0123456789abcdef"}
+    assert api.api_keys["key-in-plan-0123456789abcdef"].usage_plan_id == plan
     assert api.gateway_responses["DEFAULT_4XX"].headers == {"Access-Control-Allow-Origin": "'*'"}
     assert api.gateway_responses["DEFAULT_4XX"].templates == {
         "application/json": '{"message":$context.error.messageString}'
@@ -129,7 +130,10 @@ def test_every_page_is_read() -> None:
     stubber.assert_no_pending_responses()
 
     assert [resource.path for resource in api.resources] == ["/", "/next"]
-    assert api.api_keys == frozenset({"value-k1", "value-k2"})
+    assert {value: key.id for value, key in api.api_keys.items()} == {
+        "value-k1": "k1",
+        "value-k2": "k2",
+    }
     assert set(api.gateway_responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
     assert api.gateway_responses["DEFAULT_5XX"].status_code == 500
     assert api.stage_variables == {"v": "1"}

@@ -11,13 +11,16 @@ stack configures on them reach browsers here too.
 from __future__ import annotations
 
 import json
+import random
 import re
+import string
 import time
+import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from seawall.runtime.events import (
     HttpRequest,
@@ -27,6 +30,7 @@ from seawall.runtime.events import (
     proxy_event,
 )
 from seawall.runtime.pool import FunctionPool, Invocation
+from seawall.runtime.records import RequestCallback, RequestRecord
 from seawall.runtime.restapi import Integration, RestApi
 from seawall.runtime.router import match_route
 
@@ -58,12 +62,50 @@ INTEGRATION_FAILURE = GatewayError("INTEGRATION_FAILURE", 500, "Internal server 
 BAD_RESPONSE = GatewayError("DEFAULT_5XX", 502, "Internal server error", "")
 THROTTLED = GatewayError("THROTTLED", 429, "Too Many Requests", "")
 REQUEST_TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", "")
+
+
+@dataclass
+class _Trace:
+    """What one request's handling learns on the way, for its RequestRecord."""
+
+    request_id: str
+    extended_request_id: str
+    epoch_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    resource_path: str | None = None
+    api_key: str | None = None
+    integration_latency_ms: float | None = None
+    integration_status: int | None = None
+    error: GatewayError | None = None
+
+
+_APIGW_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def _stamped(response: HttpResponse, trace: _Trace) -> HttpResponse:
+    """The response with API Gateway's two request id headers, which every answer carries."""
+    headers = [
+        *response.headers,
+        ("x-amzn-RequestId", trace.request_id),
+        ("x-amz-apigw-id", trace.extended_request_id),
+    ]
+    return HttpResponse(response.status, headers, response.body)
+
+
+def extended_request_id() -> str:
+    """An id shaped like API Gateway's x-amz-apigw-id (14 characters and "=")."""
+    return "".join(random.choices(_APIGW_ID_ALPHABET, k=14)) + "="
+
+
 # Which default response a specific type falls back to when the API does not define it.
 _DEFAULTS = {4: "DEFAULT_4XX", 5: "DEFAULT_5XX"}
 
 
 class Gateway:
-    """Serves one REST API stage; `pools` maps function ARNs (as integrations name them)."""
+    """Serves one REST API stage; `pools` maps function ARNs (as integrations name them).
+
+    Every finished request is handed, as a `RequestRecord`, to each `on_request_done` callback
+    (access logs, metrics); a failing callback is reported and never changes the answer.
+    """
 
     def __init__(
         self,
@@ -71,83 +113,124 @@ class Gateway:
         pools: dict[str, FunctionPool],
         *,
         account_id: str,
-        access_log: Callable[[str], None] | None = None,
+        on_request_done: Sequence[RequestCallback] = (),
     ) -> None:
         self.api = api
         self.pools = pools
         self.account_id = account_id
-        self._access_log = access_log
+        self.on_request_done = list(on_request_done)
         self._invokers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="invoke")
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        request_id = str(uuid.uuid4())
         began = time.perf_counter()
-        response = self._handle(request, request_id)
-        response = HttpResponse(
-            response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body
-        )
-        if self._access_log:
-            self._access_log(
-                json.dumps(
-                    {
-                        "requestId": request_id,
-                        "ip": request.source_ip,
-                        "httpMethod": request.method,
-                        "path": request.path,
-                        "status": response.status,
-                        "responseLength": len(response.body),
-                        "latencyMs": round((time.perf_counter() - began) * 1000, 2),
-                    }
-                )
-            )
+        trace = _Trace(request_id=str(uuid.uuid4()), extended_request_id=extended_request_id())
+        try:
+            response = self._handle(request, trace)
+        except Exception:  # a bug of ours: answer as API Gateway would, and keep the trace
+            traceback.print_exc()
+            response = self._error(INTEGRATION_FAILURE, request, trace)
+        response = _stamped(response, trace)
+        if self.on_request_done:
+            self._report(request, response, trace, began)
         return response
+
+    def error_response(self, error: GatewayError, request: HttpRequest) -> HttpResponse:
+        """A gateway error answered before the request reached a route (413 at the edge)."""
+        trace = _Trace(request_id=str(uuid.uuid4()), extended_request_id=extended_request_id())
+        return _stamped(self._error(error, request, trace), trace)
 
     def close(self) -> None:
         self._invokers.shutdown(wait=False, cancel_futures=True)
 
-    def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
+    def _report(
+        self, request: HttpRequest, response: HttpResponse, trace: _Trace, began: float
+    ) -> None:
+        key = self.api.api_keys.get(trace.api_key) if trace.api_key else None
+        record = RequestRecord(
+            request_id=trace.request_id,
+            extended_request_id=trace.extended_request_id,
+            api_id=self.api.id,
+            stage=self.api.stage,
+            http_method=request.method,
+            path=request.path,
+            resource_path=trace.resource_path,
+            protocol="HTTP/1.1",
+            status=response.status,
+            request_time_epoch_ms=trace.epoch_ms,
+            latency_ms=round((time.perf_counter() - began) * 1000, 3),
+            integration_latency_ms=trace.integration_latency_ms,
+            integration_status=trace.integration_status,
+            api_key=key.value if key else None,
+            api_key_id=key.id if key else None,
+            usage_plan_id=key.usage_plan_id if key else None,
+            source_ip=request.source_ip,
+            user_agent=_header(request, "user-agent"),
+            request_bytes=len(request.body),
+            response_bytes=len(response.body),
+            error_message=trace.error.message if trace.error else None,
+            error_response_type=trace.error.response_type if trace.error else None,
+        )
+        for callback in self.on_request_done:
+            try:
+                callback(record)
+            except Exception:  # an observer's bug must not fail the request it observes
+                traceback.print_exc()
+
+    def _handle(self, request: HttpRequest, trace: _Trace) -> HttpResponse:
         match = match_route(self.api.resources, request.method, request.path)
         if match is None:
-            return self._error(MISSING_AUTHENTICATION_TOKEN, request, request_id)
+            return self._error(MISSING_AUTHENTICATION_TOKEN, request, trace)
+        trace.resource_path = match.resource.path
         api_key = _header(request, "x-api-key")
-        if match.method.api_key_required and api_key not in self.api.api_keys:
-            return self._error(INVALID_API_KEY, request, request_id)
+        if match.method.api_key_required:
+            if api_key not in self.api.api_keys:
+                return self._error(INVALID_API_KEY, request, trace)
+            trace.api_key = api_key
         integration = match.method.integration
         if integration is not None and integration.type == "MOCK":
-            return mock_response(integration, request) or self._error(
-                INTEGRATION_FAILURE, request, request_id
-            )
+            response = mock_response(integration, request)
+            if response is None:
+                return self._error(INTEGRATION_FAILURE, request, trace)
+            trace.integration_status = response.status
+            return response
         pool = self.pools.get(integration.function_arn or "") if integration else None
         if integration is None or integration.type != "AWS_PROXY" or pool is None:
             # Other integration types are not served yet (packages/cli/README.md).
-            return self._error(INTEGRATION_FAILURE, request, request_id)
+            return self._error(INTEGRATION_FAILURE, request, trace)
         event = proxy_event(
             request,
             resource_path=match.resource.path,
             path_parameters=match.path_parameters,
             stage=self.api.stage,
             api_id=self.api.id,
-            request_id=request_id,
+            request_id=trace.request_id,
             account_id=self.account_id,
             api_key=api_key,
             stage_variables=self.api.stage_variables,
         )
+        invoked = time.perf_counter()
         future = self._invokers.submit(pool.invoke, event)
         try:
             invocation: Invocation = future.result(timeout=integration.timeout_ms / 1000)
         except FutureTimeout:
             # The function keeps running, as it would on AWS; only the client stops waiting.
-            return self._error(INTEGRATION_TIMEOUT, request, request_id)
+            trace.integration_latency_ms = round((time.perf_counter() - invoked) * 1000, 3)
+            return self._error(INTEGRATION_TIMEOUT, request, trace)
+        trace.integration_latency_ms = round((time.perf_counter() - invoked) * 1000, 3)
         if not invocation.ok:
             if invocation.payload.get("errorType") == "TooManyRequestsException":
-                return self._error(THROTTLED, request, request_id)
-            return self._error(BAD_RESPONSE, request, request_id)
+                trace.integration_status = 429
+                return self._error(THROTTLED, request, trace)
+            trace.integration_status = 200  # Lambda answered; the function raised
+            return self._error(BAD_RESPONSE, request, trace)
+        trace.integration_status = 200
         try:
             return http_response(invocation.payload)
         except MalformedLambdaResponse:
-            return self._error(BAD_RESPONSE, request, request_id)
+            return self._error(BAD_RESPONSE, request, trace)
 
-    def _error(self, error: GatewayError, request: HttpRequest, request_id: str) -> HttpResponse:
+    def _error(self, error: GatewayError, request: HttpRequest, trace: _Trace) -> HttpResponse:
+        trace.error = error
         response = error.response()
         specific = self.api.gateway_responses.get(error.response_type)
         configured = specific or self.api.gateway_responses.get(_DEFAULTS[error.status // 100])
@@ -160,7 +243,7 @@ class Gateway:
         )
         headers = response.headers + _mapped_headers(configured.headers, request)
         template = configured.templates.get("application/json")
-        body = _render(template, error, request_id).encode("utf-8") if template else response.body
+        body = _render(template, error, trace).encode("utf-8") if template else response.body
         return HttpResponse(status, headers, body)
 
 
@@ -231,14 +314,14 @@ _CONTEXT_VARIABLE = re.compile(
 )
 
 
-def _render(template: str, error: GatewayError, request_id: str) -> str:
+def _render(template: str, error: GatewayError, trace: _Trace) -> str:
     """Substitute the $context variables gateway response templates use."""
     values = {
         "error.messageString": json.dumps(error.message),
         "error.message": error.message,
         "error.responseType": error.response_type,
-        "requestId": request_id,
-        "extendedRequestId": request_id,
+        "requestId": trace.request_id,
+        "extendedRequestId": trace.extended_request_id,
     }
     return _CONTEXT_VARIABLE.sub(
         lambda m: values.get(m.group("braced") or m.group("bare"), ""), template

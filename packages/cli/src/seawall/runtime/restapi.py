@@ -64,12 +64,19 @@ class GatewayResponse:
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    id: str
+    value: str
+    usage_plan_id: str  # the usage plan that binds this key to the stage
+
+
+@dataclass(frozen=True)
 class RestApi:
     id: str
     name: str
     stage: str
     resources: tuple[Resource, ...]
-    api_keys: frozenset[str]
+    api_keys: dict[str, ApiKey]  # the enabled keys of the stage's usage plans, by value
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
     stage_variables: dict[str, str] = field(default_factory=dict)
 
@@ -130,9 +137,9 @@ def _integration(raw: dict[str, Any] | None) -> Integration | None:
     )
 
 
-def _stage_api_keys(apigateway: Any, api_id: str, stage: str) -> frozenset[str]:
-    """Values of the enabled API keys in a usage plan that covers this API's stage."""
-    keys: set[str] = set()
+def _stage_api_keys(apigateway: Any, api_id: str, stage: str) -> dict[str, ApiKey]:
+    """The enabled API keys in a usage plan that covers this API's stage, by value."""
+    keys: dict[str, ApiKey] = {}
     for plan in _items(apigateway, "get_usage_plans"):
         if not any(
             s.get("apiId") == api_id and s.get("stage") == stage for s in plan.get("apiStages", [])
@@ -141,8 +148,8 @@ def _stage_api_keys(apigateway: Any, api_id: str, stage: str) -> frozenset[str]:
         for plan_key in _items(apigateway, "get_usage_plan_keys", usagePlanId=plan["id"]):
             key = apigateway.get_api_key(apiKey=plan_key["id"], includeValue=True)
             if key.get("enabled", True) and key.get("value"):
-                keys.add(key["value"])
-    return frozenset(keys)
+                keys[key["value"]] = ApiKey(plan_key["id"], key["value"], plan["id"])
+    return keys
 
 
 def _header_mappings(parameters: dict[str, str] | None, prefix: str) -> dict[str, str]:

@@ -12,6 +12,10 @@ from urllib.parse import unquote
 
 from seawall.runtime.restapi import Method, Resource
 
+# What API Gateway's ANY method stands for; any other method (TRACE, FOO, a lowercase get) matches
+# only a method of its exact name, so it is a 403 "Missing Authentication Token".
+ANY_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
+
 
 @dataclass(frozen=True)
 class Match:
@@ -33,7 +37,9 @@ def match_route(resources: tuple[Resource, ...], http_method: str, path: str) ->
     if best is None:
         return None
     _, resource, parameters = best
-    method = resource.methods.get(http_method.upper()) or resource.methods.get("ANY")
+    method = resource.methods.get(http_method)
+    if method is None and http_method in ANY_METHODS:
+        method = resource.methods.get("ANY")
     if method is None:
         return None
     return Match(resource=resource, method=method, path_parameters=parameters)

@@ -11,6 +11,7 @@ from seawall.emulator import Connection
 from seawall.runtime.functions import code_directory, load_function
 from seawall.runtime.gateway import Gateway
 from seawall.runtime.pool import FunctionLog, FunctionPool
+from seawall.runtime.records import json_access_log
 from seawall.runtime.restapi import RestApi, load_rest_api
 from seawall.runtime.server import GatewayServer
 from seawall.runtime.sqs import SqsPoller, load_sqs_mappings
@@ -49,7 +50,10 @@ class LocalRuntime:
         account_id = connection.client("sts").get_caller_identity()["Account"]
         self._access_log = FunctionLog(work_dir / "logs" / "access.log")
         self.gateway = Gateway(
-            api, self.pools, account_id=account_id, access_log=self._access_log.write
+            api,
+            self.pools,
+            account_id=account_id,
+            on_request_done=[json_access_log(self._access_log.write)],
         )
         self.server = GatewayServer(self.gateway, host, port)
         self._thread = threading.Thread(
