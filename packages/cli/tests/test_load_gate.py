@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from seawall.cli import main
 from seawall.errors import UsageError
 from seawall.load.classify import ERROR, EXPECTED, OK, classify
+from seawall.load.saturation import verdict
 from seawall.load.shape import parse_shape
 from seawall.load.slo import DEFAULTS, Slo, judge, parse_slo
 
@@ -140,3 +141,18 @@ def test_the_cli_starts_without_importing_locust() -> None:
         "sys.exit(bool({'locust', 'gevent'} & set(sys.modules)))"
     )
     assert subprocess.run([sys.executable, "-c", check], check=False).returncode == 0
+
+
+def test_saturation_names_the_busiest_side_or_says_it_saw_none() -> None:
+    two = {"single_process": ("gateway", "emulator"), "cores": 2}
+    busy_gateway = {"gateway": 97.0, "emulator": 30.0, "locust": 20.0, "machine": 75.0}
+    assert verdict(busy_gateway, **two).startswith("gateway CPU (97%")
+    full = {"gateway": 60.0, "gateway children": 90.0, "emulator": 40.0, "machine": 96.0}
+    assert (
+        verdict(full, **two)
+        == "the machine's CPU (2 cores at 96%): most of it gateway children (90% of a core)"
+    )
+    crowded = {"gateway": 5.0, "emulator": 5.0, "machine": 99.0}
+    assert "mostly by other processes" in verdict(crowded, **two)
+    idle = {"gateway": 20.0, "emulator": 10.0, "machine": 20.0}
+    assert verdict(idle, **two).startswith("nothing that could be seen")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -67,6 +68,7 @@ def run_load_test(
         f"for {plan.planned_s} s; reports in {plan.report_dir}"
     )
     started = time.monotonic()
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a CI's stop: the same clean stop
     try:
         run.start()
         sampler.groups["locust"] = run.pids
@@ -77,6 +79,7 @@ def run_load_test(
         say("interrupted: stopping Locust, then auditing what was acknowledged")
         run.stop()
     finally:
+        signal.signal(signal.SIGTERM, previous)
         _end_progress_line()
     duration = time.monotonic() - started
     cpu = sampler.stop()
@@ -124,6 +127,10 @@ def run_load_test(
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if gate.passed and result is not None else EXIT_FAILURE
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _cores() -> int:

@@ -100,7 +100,11 @@ def verdict(cpu: dict[str, float], *, cores: int, single_process: tuple[str, ...
     groups = {k: v for k, v in cpu.items() if k != "machine"}
     busiest = max(groups, key=groups.__getitem__) if groups else None
     if cpu.get("machine", 0) >= SATURATED:
-        share = f": most of it {busiest} ({groups[busiest]:.0f}% of a core)" if busiest else ""
+        ours = sum(groups.values()) / cores  # in percent of all cores, like `machine`
+        if busiest is None or ours < cpu["machine"] / 2:
+            share = f", mostly by other processes (the run's own: {ours:.0f}%)"
+        else:
+            share = f": most of it {busiest} ({groups[busiest]:.0f}% of a core)"
         return f"the machine's CPU ({cores} cores at {cpu['machine']:.0f}%){share}"
     for name in single_process:
         if cpu.get(name, 0) >= SATURATED:
