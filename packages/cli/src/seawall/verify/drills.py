@@ -1,0 +1,384 @@
+"""The fault drills: switch a fault on through the function's configuration, observe the
+mitigation, switch it off again (`FaultSwitch.applied`, Ctrl-C included).
+
+Drills write items named under a per-run prefix and delete every one they made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from seawall.verify.checks_api import allowed_origin
+from seawall.verify.checks_functions import live_configuration
+from seawall.verify.checks_observability import poll
+from seawall.verify.faults import FaultSwitch
+from seawall.verify.http import Reply, request
+from seawall.verify.model import Check, CheckSkipped, Outcome, expect
+
+THROTTLE_WRITES = 20
+THROTTLE_RATE = 0.2
+CLIENT_RETRIES = 4  # a client retries a 503 with the same Idempotency-Key, after Retry-After
+IMPORT_ITEMS = 200
+IMPORT_BUDGET_S = 90.0
+METRIC_WAIT_S = 60.0
+
+
+def prefix() -> str:
+    return f"seawall-verify-{uuid.uuid4().hex[:8]}"
+
+
+def switch(target: Any, function: str = "api") -> FaultSwitch:
+    name = target.output("api_function_name" if function == "api" else "worker_function_name")
+    return FaultSwitch(target.client("lambda"), name, environment=target.environment)
+
+
+def _keyed(target: Any, **extra: str) -> dict[str, str]:
+    return {"x-api-key": target.api_key, **extra}
+
+
+@contextlib.contextmanager
+def _items_deleted(target: Any) -> Iterator[set[str]]:
+    """A set to add item ids to; every one is deleted afterwards."""
+    made: set[str] = set()
+    try:
+        yield made
+    finally:
+        for item_id in made:
+            with contextlib.suppress(OSError):
+                request("DELETE", f"{target.api_url}/items/{item_id}", headers=_keyed(target))
+
+
+def _metric_sum(
+    target: Any, namespace: str, metric: str, dimensions: dict[str, str], since: datetime
+) -> float:
+    cloudwatch = target.client("cloudwatch")
+    wanted = set(dimensions.items())
+    listed = cloudwatch.list_metrics(Namespace=namespace, MetricName=metric)["Metrics"]
+    matching = [
+        m for m in listed if wanted <= {(d["Name"], d["Value"]) for d in m.get("Dimensions", [])}
+    ]
+    total = 0.0
+    for index, found in enumerate(matching[:10]):
+        data = cloudwatch.get_metric_data(
+            MetricDataQueries=[
+                {"Id": f"m{index}", "MetricStat": {"Metric": found, "Period": 60, "Stat": "Sum"}}
+            ],
+            StartTime=since - timedelta(minutes=1),
+            EndTime=datetime.now(UTC) + timedelta(minutes=1),
+        )
+        total += sum(v for r in data["MetricDataResults"] for v in r.get("Values", []))
+    return total
+
+
+def _post_with_retries(target: Any, body: dict[str, Any], key: str) -> list[Reply]:
+    replies = []
+    for _ in range(CLIENT_RETRIES):
+        reply = request(
+            "POST",
+            f"{target.api_url}/items",
+            body=body,
+            headers=_keyed(target, **{"Idempotency-Key": key}),
+        )
+        replies.append(reply)
+        if reply.status != 503:
+            break
+        time.sleep(min(2.0, float(reply.header("retry-after") or 1)))
+    return replies
+
+
+def drill_throttle(target: Any) -> Outcome:
+    run = prefix()
+    since = datetime.now(UTC)
+    spec = {"mode": "throttle", "throttle_rate": THROTTLE_RATE, "functions": ["api"]}
+    statuses: dict[int, int] = {}
+    acknowledged: dict[str, str] = {}
+    wrong: list[str] = []
+    with _items_deleted(target) as made:
+        with switch(target).applied(spec):
+            for n in range(THROTTLE_WRITES):
+                key = f"{run}-{n}"
+                replies = _post_with_retries(target, {"name": key, "data": {"n": n}}, key)
+                for reply in replies:
+                    statuses[reply.status] = statuses.get(reply.status, 0) + 1
+                    if reply.status >= 500 and not (
+                        reply.status == 503 and reply.header("retry-after")
+                    ):
+                        wrong.append(f"{key}: {reply.status} (request {reply.request_id})")
+                ids = {
+                    r.body["id"]
+                    for r in replies
+                    if r.status in (200, 201) and isinstance(r.body, dict)
+                }
+                made.update(ids)
+                if len(ids) > 1:
+                    wrong.append(f"{key}: one key, {len(ids)} items")
+                if ids:
+                    acknowledged[key] = ids.pop()
+        readable = {}
+        for key, item_id in acknowledged.items():
+            reply = request("GET", f"{target.api_url}/items/{item_id}", headers=_keyed(target))
+            readable[key] = (
+                reply.status == 200
+                and isinstance(reply.body, dict)
+                and reply.body.get("name") == key
+            )
+        retries, seconds = poll(
+            lambda: _metric_sum(target, "seawall", "Retries", {"Function": "api"}, since),
+            METRIC_WAIT_S,
+            every_s=5,
+        )
+    evidence = {
+        "fault": spec,
+        "writes": THROTTLE_WRITES,
+        "answers by status": statuses,
+        "acknowledged": len(acknowledged),
+        "unreadable": [k for k, ok in readable.items() if not ok],
+        "Retries metric (sum, EMF)": retries,
+        "waited for the metric s": round(seconds, 1),
+    }
+    expect(not wrong, f"beyond the deadline's 503s: {'; '.join(wrong[:5])}", evidence)
+    expect(bool(acknowledged), "no write was acknowledged under 20 % throttling", evidence)
+    expect(all(readable.values()), "acknowledged writes that cannot be read back", evidence)
+    expect(retries > 0, "no Retries in the EMF metrics (namespace seawall, Function=api)", evidence)
+    return Outcome(
+        f"{len(acknowledged)}/{THROTTLE_WRITES} writes acknowledged and read back once; "
+        f"{retries:g} retries in the metrics",
+        evidence,
+    )
+
+
+def drill_latency(target: Any) -> Outcome:
+    timeout_s = live_configuration(target, "api")["Timeout"]
+    # Past the handler's deadline (it keeps 2 s for one attempt) yet inside the function's timeout.
+    spec = {"mode": "latency", "latency_ms": max(0, timeout_s * 1000 - 1000), "functions": ["api"]}
+    with switch(target).applied(spec):
+        reply = request(
+            "POST",
+            f"{target.api_url}/items",
+            body={"name": prefix(), "data": {}},
+            headers=_keyed(target),
+            timeout=60,
+        )
+    evidence = {
+        "fault": spec,
+        "function timeout s": timeout_s,
+        "seconds": round(reply.seconds, 2),
+        **reply.evidence(),
+    }
+    expect(reply.status != 504, "the gateway timed out (504)", evidence)
+    expect(reply.status == 503, f"answered {reply.status}, not 503", evidence)
+    expect(bool(reply.header("retry-after")), "a 503 without Retry-After", evidence)
+    return Outcome(
+        f"503 with Retry-After {reply.header('retry-after')} after {reply.seconds:.1f} s "
+        f"(timeout {timeout_s} s)",
+        evidence,
+    )
+
+
+def drill_exception(target: Any) -> Outcome:
+    origin = allowed_origin(target)
+    since = datetime.now(UTC)
+    spec = {"mode": "exception", "functions": ["api"], "exception_message": "seawall verify drill"}
+    with switch(target).applied(spec):
+        reply = request(
+            "GET", f"{target.api_url}/items?limit=1", headers=_keyed(target, Origin=origin)
+        )
+    function = target.output("api_function_name")
+    errors, seconds = poll(
+        lambda: _metric_sum(target, "AWS/Lambda", "Errors", {"FunctionName": function}, since),
+        METRIC_WAIT_S,
+        every_s=5,
+    )
+    alarms = [
+        a
+        for a in target.client("cloudwatch").describe_alarms(
+            AlarmNamePrefix=function.rsplit("-", 1)[0]
+        )["MetricAlarms"]
+        if a.get("MetricName") == "Errors"
+        and {"Name": "FunctionName", "Value": function} in a.get("Dimensions", [])
+    ]
+    evidence = {
+        "fault": spec,
+        **reply.evidence(),
+        "Errors metric (sum)": errors,
+        "alarms on Errors": {a["AlarmName"]: a["StateValue"] for a in alarms},
+    }
+    # A crashed invocation becomes the gateway's 5XX response (502); an error the handler
+    # catches becomes its problem+json 500. Both must reach a browser: CORS headers.
+    expect(reply.status in (500, 502), f"answered {reply.status}, not a 500/502", evidence)
+    expect(
+        reply.header("access-control-allow-origin") in (origin, "*"),
+        "the error has no CORS headers",
+        evidence,
+    )
+    if reply.status == 500:
+        expect(
+            "problem+json" in (reply.header("content-type") or ""),
+            "a 500 that is not problem+json",
+            evidence,
+        )
+    expect(errors > 0, f"no Errors in AWS/Lambda for {function} after {seconds:.0f} s", evidence)
+    expect(bool(alarms), f"no alarm watches Errors of {function}", evidence)
+    if target.is_local:
+        state, _ = poll(
+            lambda: _alarm_in_alarm(target, [a["AlarmName"] for a in alarms]),
+            METRIC_WAIT_S,
+            every_s=5,
+        )
+        evidence["alarm state"] = state or "not ALARM"
+        expect(bool(state), "the Errors alarm did not go to ALARM", evidence)
+    return Outcome(
+        f"{reply.status} with CORS; Errors={errors:g}; "
+        f"alarm {', '.join(a['AlarmName'] for a in alarms)}",
+        evidence,
+    )
+
+
+def _alarm_in_alarm(target: Any, names: list[str]) -> str | None:
+    found = target.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
+    return next((a["AlarmName"] + ": ALARM" for a in found if a["StateValue"] == "ALARM"), None)
+
+
+def imported_item_id(job_id: str, chunk: int, position: int) -> str:
+    """The id the worker gives an imported item (seawall_handler.jobs.imported_item_id)."""
+    digest = hashlib.sha256(f"{job_id}:{chunk}:{position}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def drill_import(target: Any) -> Outcome:
+    run = prefix()
+    items = [{"name": f"{run}-{n}", "data": {"n": n}} for n in range(IMPORT_ITEMS)]
+    started = time.monotonic()
+    reply = request(
+        "POST",
+        f"{target.api_url}/jobs",
+        body={"type": "import", "items": items},
+        headers=_keyed(target),
+    )
+    expect(
+        reply.status == 202 and isinstance(reply.body, dict),
+        f"POST /jobs answered {reply.status}",
+        reply.evidence(),
+    )
+    job_id = reply.body["id"]
+    names: dict[str, str] = {}
+    with _items_deleted(target) as made:
+
+        def finished() -> dict[str, Any] | None:
+            job = request("GET", f"{target.api_url}/jobs/{job_id}", headers=_keyed(target)).body
+            return (
+                job
+                if isinstance(job, dict) and job.get("status") in ("succeeded", "failed")
+                else None
+            )
+
+        job, _ = poll(finished, IMPORT_BUDGET_S)
+        seconds = time.monotonic() - started
+        # One chunk holds them all (CHUNK_BYTES is far above 200 small items).
+        ids = [imported_item_id(job_id, 0, n) for n in range(IMPORT_ITEMS)]
+        made.update(ids)
+        for item_id in ids:
+            got = request("GET", f"{target.api_url}/items/{item_id}", headers=_keyed(target))
+            names[item_id] = (
+                got.body.get("name") if got.status == 200 and isinstance(got.body, dict) else None
+            )
+    missing = [i for n, i in enumerate(ids) if names[i] != f"{run}-{n}"]
+    evidence = {
+        "job": job_id,
+        "items": IMPORT_ITEMS,
+        "seconds": round(seconds, 1),
+        "budget s": IMPORT_BUDGET_S,
+        "final job": job,
+        "missing": missing[:10],
+    }
+    expect(job is not None, f"the job did not finish within {IMPORT_BUDGET_S:g} s", evidence)
+    expect(job["status"] == "succeeded", f"the job ended {job['status']}", evidence)
+    expect(not missing, f"{len(missing)} imported items missing", evidence)
+    return Outcome(f"{IMPORT_ITEMS} items imported through the queue in {seconds:.1f} s", evidence)
+
+
+def drill_pitr_restore(target: Any) -> Outcome:
+    dynamodb = target.client("dynamodb")
+    source = target.output("table_name")
+    restored = f"{source}-verify-{uuid.uuid4().hex[:6]}"
+    dynamodb.restore_table_to_point_in_time(
+        SourceTableName=source, TargetTableName=restored, UseLatestRestorableTime=True
+    )
+    try:
+        dynamodb.get_waiter("table_exists").wait(
+            TableName=restored, WaiterConfig={"Delay": 2, "MaxAttempts": 60}
+        )
+        counts = {name: _count(dynamodb, name) for name in (source, restored)}
+    finally:
+        with contextlib.suppress(Exception):
+            dynamodb.delete_table(TableName=restored)
+    evidence = {"restored into": restored, "item counts": counts, "deleted": restored}
+    # Writes after the restore point may differ; a restore that lost the table's data would be 0.
+    expect(counts[restored] > 0 or counts[source] == 0, "the restored table is empty", evidence)
+    return Outcome(
+        f"restored {counts[restored]} items (source {counts[source]}), then deleted {restored}",
+        evidence,
+    )
+
+
+def _count(dynamodb: Any, table: str) -> int:
+    pages = dynamodb.get_paginator("scan").paginate(TableName=table, Select="COUNT")
+    return sum(page["Count"] for page in pages)
+
+
+def drill_rollback(target: Any) -> Outcome:
+    raise CheckSkipped(
+        "the rollback drill needs releases (`seawall deploy` / `rollback`), not there yet"
+    )
+
+
+DRILLS = (
+    Check(
+        "drill-throttle",
+        "DynamoDB throttled 20 %: writes acknowledged once, retries in metrics",
+        drill_throttle,
+        timeout_s=180,
+        drill=True,
+    ),
+    Check(
+        "drill-latency",
+        "latency past the deadline: 503 with Retry-After, never 504",
+        drill_latency,
+        timeout_s=90,
+        drill=True,
+    ),
+    Check(
+        "drill-exception",
+        "a forced exception: 5xx with CORS, Errors metric, alarm",
+        drill_exception,
+        timeout_s=150,
+        drill=True,
+    ),
+    Check(
+        "drill-import",
+        "a large import through the queue within budget",
+        drill_import,
+        timeout_s=IMPORT_BUDGET_S + 90,
+        drill=True,
+    ),
+    Check(
+        "drill-pitr-restore",
+        "PITR restore into a new table, counts compared, deleted",
+        drill_pitr_restore,
+        timeout_s=150,
+        drill=True,
+    ),
+    Check(
+        "drill-rollback",
+        "roll back to the previous release",
+        drill_rollback,
+        timeout_s=300,
+        drill=True,
+    ),
+)
