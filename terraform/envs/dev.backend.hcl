@@ -1,7 +1,8 @@
-# terraform -chdir=terraform/stack init -backend-config=../envs/dev.backend.hcl
-# (seawall up passes the same values; `seawall bootstrap` creates the bucket and the lock table.)
-bucket         = "seawall-tfstate-123456789012-us-west-2"
-key            = "seawall/dev/terraform.tfstate"
-region         = "us-west-2"
-dynamodb_table = "seawall-tfstate-lock"
-encrypt        = true
+# What the CLI passes to `terraform init` (`seawall bootstrap/plan/deploy --env dev`): the bucket is
+# seawall-tfstate-<account>-<region>, from the credentials' account, and `seawall bootstrap` creates
+# it. By hand: terraform -chdir=terraform/stack init -backend-config=../envs/dev.backend.hcl \
+#   -backend-config=bucket=seawall-tfstate-$(aws sts get-caller-identity --query Account --output text)-us-west-2
+key          = "seawall/dev/terraform.tfstate"
+region       = "us-west-2"
+use_lockfile = true
+encrypt      = true

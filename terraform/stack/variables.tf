@@ -162,9 +162,9 @@ variable "api_logging_level" {
 }
 
 variable "manage_account_logging_role" {
-  description = "Whether this stack sets the region-wide API Gateway logging role (only one stack per account and region should)."
+  description = "Whether this stack sets the region-wide API Gateway logging role; `seawall bootstrap` sets it once per account and region instead."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "api_caching" {

@@ -154,9 +154,9 @@ variable "logging_level" {
 }
 
 variable "manage_account_logging_role" {
-  description = "Whether to set the region-wide role API Gateway uses to write execution logs (one per account and region)."
+  description = "Whether to set the region-wide role API Gateway uses to write execution logs (one per account and region; off when something else, such as `seawall bootstrap`, sets it)."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "caching" {

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from seawall import __version__
-from seawall.commands import build, fault, loadtest, outputs, up, validate, verify
+from seawall.commands import bootstrap, build, fault, loadtest, outputs, up, validate, verify
 from seawall.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, SeawallError
 from seawall.tfconfig import MIRROR_ENV, mirror_from_env
 
-COMMANDS = (up, outputs, build, validate, loadtest, verify, fault)
+COMMANDS = (up, outputs, build, validate, loadtest, verify, fault, bootstrap)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from seawall.backend import ensure_backend, local_backend
+from seawall.bootstrap import bootstrap
 from seawall.build import Artifact
 from seawall.build_cache import cached_artifact
 from seawall.emulator import Connection, Emulator
@@ -22,6 +22,7 @@ from seawall.fsutil import atomic_write_text
 from seawall.project import Project
 from seawall.runtime.process import GatewayProcess
 from seawall.smoke import SmokeResult, run_smoke_check
+from seawall.target import Target
 from seawall.terraform import Terraform
 from seawall.tfconfig import terraform_env
 from seawall.timing import Phases
@@ -59,9 +60,8 @@ class LocalStack:
             self.artifact = cached_artifact(self.project.root, self.project.artifact_store)
         terraform = self.terraform()
         with self.phases.phase("init"):
-            connection = self.emulator.connection
-            backend = local_backend(connection.region)
-            ensure_backend(connection.client("s3"), connection.client("dynamodb"), backend)
+            # The same bootstrap as an AWS account's: state bucket, S3 native locks, logging role.
+            backend = bootstrap(self.target()).backend
             terraform.init(backend_config=backend.init_config())
         with self.phases.phase("apply"):
             terraform.apply(
@@ -124,6 +124,10 @@ class LocalStack:
             "function_zip_path": str(self.artifact.path),
             "function_zip_sha256": self.artifact.sha256_base64,
         }
+
+    def target(self) -> Target:
+        connection = self.emulator.connection
+        return Target(env=ENVIRONMENT, region=connection.region, endpoint_url=connection.url)
 
     def terraform(self) -> Terraform:
         return stack_terraform(

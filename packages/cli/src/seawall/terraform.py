@@ -215,6 +215,11 @@ class Terraform:
         run = self._run("output", json=IsFlagged, stdout_only=True)
         return {name: entry["value"] for name, entry in json.loads(run.output or "{}").items()}
 
+    def show_json(self, plan_file: Path) -> dict[str, object]:
+        """`terraform show -json` of a saved plan: its changes, planned values and configuration."""
+        run = self._run("show", str(plan_file), json=IsFlagged, stdout_only=True)
+        return json.loads(run.output)
+
     def test(self) -> TerraformRun:
         """`terraform test` (tests/*.tftest.hcl next to the module)."""
         return self._run("test")
@@ -248,7 +253,7 @@ class Terraform:
     ) -> TerraformRun:
         builder = _ArgvBuilder(working_dir=str(self.module_dir), terraform_bin_path=self.binary)
         option_values = {"no_color": IsFlagged, "input": False, **options}
-        if command in ("output", "fmt", "validate", "test"):
+        if command in ("output", "fmt", "validate", "test", "show"):
             option_values.pop("input")
         try:
             argv = tuple(builder.generate_cmd_string(command, *args, **option_values))

@@ -192,6 +192,10 @@ run "stage_usage_plan_and_logs" {
 run "no_wildcard_actions" {
   command = plan
 
+  variables {
+    manage_account_logging_role = true # so that the account logging role's policy is checked too
+  }
+
   assert {
     condition = alltrue(flatten([
       for d in concat([data.aws_iam_policy_document.firehose], data.aws_iam_policy_document.apigateway_logging) : [
