@@ -8,7 +8,7 @@ import random
 import pytest
 from handler_doubles import ORIGIN, Env, Harness, api_event, body, make_harness
 
-from seawall_handler.faults import Faults, InjectedFault, parse_spec
+from seawall_handler.faults.plan import Faults, InjectedFault, parse_spec
 from seawall_handler.observability import Log
 
 

@@ -344,7 +344,7 @@ def test_injected_throttling_in_the_worker_retries_the_message(call: Harness, aw
 
 
 def test_an_injected_exception_fails_the_whole_batch(call: Harness, aws: Env) -> None:
-    from seawall_handler.faults import InjectedFault
+    from seawall_handler.faults.plan import InjectedFault
 
     submit(call, job_items(1))
     faulty = Worker(

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
+from seawall_handler import faults as fault_injection
 from seawall_handler import problems, routes
 from seawall_handler._aws import API_TIMEOUTS, Calls, Clients
-from seawall_handler.config import Settings, load_faults
+from seawall_handler.config import Settings
 from seawall_handler.cors import cors_policy
 from seawall_handler.deadline import seconds_left
 from seawall_handler.endpoints import CursorKeys, Endpoints
@@ -70,7 +71,7 @@ class Api:
         self.perf = perf
         self.sleep = sleep
         self.cors = cors_policy(settings.cors_allow_origins, self.log)
-        self.faults = faults or load_faults(settings, self.log, "api")
+        self.faults = faults or fault_injection.load(settings, self.log, "api")
         self.faults.install(self.clients)
         self.cursor_keys = CursorKeys()
         self._cold = True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from seawall_handler._record import Record
 
@@ -59,24 +58,3 @@ class Settings(Record):
             ),
             function_name=env.get("AWS_LAMBDA_FUNCTION_NAME", "seawall"),
         )
-
-
-class NoFaults:
-    """Fault injection switched off (SEAWALL_FAULT_INJECTION empty or absent)."""
-
-    spec = None
-
-    def pick(self) -> None:
-        return None
-
-    def install(self, clients: object) -> None:
-        return None
-
-
-def load_faults(settings: Settings, log: Any, function: str) -> Any:
-    """The fault plan for `function`; faults.py is imported only when the setting is there."""
-    if not settings.fault_injection:
-        return NoFaults()
-    from seawall_handler.faults import Faults  # noqa: PLC0415 - cold start: off by default
-
-    return Faults.from_settings(settings, log, function)

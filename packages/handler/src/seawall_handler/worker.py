@@ -18,8 +18,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from seawall_handler import faults as fault_injection
 from seawall_handler._aws import WORKER_TIMEOUTS, Calls, Clients
-from seawall_handler.config import Settings, load_faults
+from seawall_handler.config import Settings
 from seawall_handler.deadline import seconds_left
 from seawall_handler.errors import Unavailable
 from seawall_handler.job_store import DynamoJobStore
@@ -62,7 +63,7 @@ class Worker:
         self.clock = clock
         self.perf = perf
         self.sleep = sleep
-        self.faults = faults or load_faults(settings, self.log, "worker")
+        self.faults = faults or fault_injection.load(settings, self.log, "worker")
         self.faults.install(self.clients)
         self._max_receive: int | None = None
         self._cold = True

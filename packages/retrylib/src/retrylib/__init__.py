@@ -10,7 +10,7 @@ Quick start::
 See the package README for deadlines, budgets, rate limiting, DynamoDB and CORS.
 """
 
-from retrylib import aws, cors, ratelimit, stop, wait
+from retrylib import aws, classification, cors, ratelimit, stop, wait
 from retrylib._decorator import retry
 from retrylib._errors import DeadlineExceeded, RetryError
 from retrylib.budget import RetryBudget
@@ -32,6 +32,7 @@ __all__ = [
     "StopReason",
     "__version__",
     "aws",
+    "classification",
     "cors",
     "ratelimit",
     "retry",

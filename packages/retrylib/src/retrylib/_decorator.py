@@ -33,77 +33,23 @@ def retry(policy: Any = None, /) -> Any:
 
 
 def _decorate(policy: RetryPolicy, fn: Callable[..., Any]) -> Callable[..., Any]:
-    # The policy's pieces are bound once here, so a call pays for one extra frame, a clock
-    # reading and a try block, and nothing else, when it succeeds.
-    clock = policy._clock
-    budget = policy._budget
-    if policy._limiter is not None:
-        return _decorate_limited(policy, fn)
+    # Every call goes through the policy's own `call`/`acall` (tenacity's `wraps` is the model):
+    # one loop to read and to fix, and the decorator costs one extra frame on success.
     if inspect.iscoroutinefunction(fn):
-        slow_async = policy._retry_async
+        acall = policy.acall
 
         @functools.wraps(fn)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = clock()
-            try:
-                result = await fn(*args, **kwargs)
-            except Exception as exc:
-                error = exc
-            else:
-                if budget is not None:
-                    budget.record_success()
-                return result
-            return await slow_async(fn, args, kwargs, error, start)
+            return await acall(fn, *args, **kwargs)
 
         async_wrapper.retry_policy = policy  # type: ignore[attr-defined]
         return async_wrapper
 
-    slow = policy._retry_sync
-    if budget is None:
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = clock()
-            try:
-                return fn(*args, **kwargs)
-            except Exception as exc:
-                error = exc
-            return slow(fn, args, kwargs, error, start)
-
-    else:
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = clock()
-            try:
-                result = fn(*args, **kwargs)
-            except Exception as exc:
-                error = exc
-            else:
-                budget.record_success()
-                return result
-            return slow(fn, args, kwargs, error, start)
-
-    wrapper.retry_policy = policy  # type: ignore[attr-defined]
-    return wrapper
-
-
-def _decorate_limited(policy: RetryPolicy, fn: Callable[..., Any]) -> Callable[..., Any]:
-    if inspect.iscoroutinefunction(fn):
-        limited_async = policy._acall_limited
-
-        @functools.wraps(fn)
-        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            return await limited_async(fn, args, kwargs)
-
-        async_wrapper.retry_policy = policy  # type: ignore[attr-defined]
-        return async_wrapper
-
-    limited = policy._call_limited
+    call = policy.call
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return limited(fn, args, kwargs)
+        return call(fn, *args, **kwargs)
 
     wrapper.retry_policy = policy  # type: ignore[attr-defined]
     return wrapper

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from retrylib import wait as _wait
 from retrylib._errors import DeadlineExceeded, RetryError
+from retrylib._sleep import asyncio_sleep
 from retrylib.budget import RetryBudget
 from retrylib.stop import RetryState, StopReason, after_attempts, as_reason, seconds_left
 
@@ -29,13 +30,6 @@ T = TypeVar("T")
 #: Called as ``hook(attempt=..., delay=..., error=..., elapsed=...)``.
 Hook = Callable[..., object]
 RetryOn = type[BaseException] | tuple[type[BaseException], ...] | Callable[[BaseException], bool]
-
-
-async def _asyncio_sleep(delay: float) -> None:
-    # asyncio costs ~12 ms to import: a Lambda cold start that never retries async should not pay.
-    import asyncio  # noqa: PLC0415
-
-    await asyncio.sleep(delay)
 
 
 def _predicate(retry_on: RetryOn) -> Callable[[BaseException], bool]:
@@ -212,7 +206,7 @@ class RetryPolicy:
         attempt, delay = 1, 0.0
         while True:
             delay, cost = self._plan(attempt, delay, error, start)
-            await (self._asleep or _asyncio_sleep)(delay)
+            await (self._asleep or asyncio_sleep)(delay)
             attempt += 1
             try:
                 result = await fn(*args, **kwargs)
@@ -273,7 +267,7 @@ class RetryPolicy:
                     self._budget.record_success(cost)
                 return result
             delay, cost = self._plan(attempt, delay, error, start)
-            await (self._asleep or _asyncio_sleep)(delay)
+            await (self._asleep or asyncio_sleep)(delay)
 
     def _refused(
         self, attempt: int, error: Exception | None, start: float, cost: int | None

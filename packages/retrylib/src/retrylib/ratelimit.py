@@ -45,8 +45,8 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 
-from retrylib import aws
-from retrylib.policy import _asyncio_sleep
+from retrylib._sleep import asyncio_sleep
+from retrylib.classification import is_throttling as _is_throttling
 
 __all__ = ["AdaptiveRateLimiter"]
 
@@ -68,8 +68,8 @@ class AdaptiveRateLimiter:
 
     ``min_rate``, ``beta``, ``scale`` and ``burst`` are botocore's numbers by default (module
     docstring). ``is_throttling`` decides which errors mean "slow down" (default
-    :func:`retrylib.aws.is_throttling`). ``clock``, ``sleep`` and ``asleep`` are injectable;
-    give a policy and its limiter the same clock.
+    :func:`retrylib.classification.is_throttling`). ``clock``, ``sleep`` and ``asleep`` are
+    injectable; give a policy and its limiter the same clock.
     """
 
     __slots__ = (
@@ -111,7 +111,7 @@ class AdaptiveRateLimiter:
         beta: float = 0.7,
         scale: float = 0.4,
         burst: float = 1.0,
-        is_throttling: Callable[[BaseException], bool] = aws.is_throttling,
+        is_throttling: Callable[[BaseException], bool] = _is_throttling,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] = time.sleep,
         asleep: Callable[[float], Awaitable[object]] | None = None,
@@ -193,7 +193,7 @@ class AdaptiveRateLimiter:
         """:meth:`acquire` for coroutines: the same turns, awaiting the sleeps."""
         cell, delay, until = self._reserve(timeout)
         while delay is not None and delay > 0.0:
-            await (self._asleep or _asyncio_sleep)(delay)
+            await (self._asleep or asyncio_sleep)(delay)
             delay = self._recheck(cell, until)
         return delay is not None
 

@@ -1,4 +1,4 @@
-"""Fault injection, in the spirit of failure-lambda and the AWS FIS Lambda actions.
+"""The fault plan, in the spirit of failure-lambda and the AWS FIS Lambda actions.
 
 `SEAWALL_FAULT_INJECTION` holds one JSON object (empty or absent: off):
 
