@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,27 @@ def test_one_terraform_version_contract_the_modules_own() -> None:
     # Scripts only check that terraform is there; no second number to drift.
     for script in (".ci/run", "noxfile.py"):
         assert not re.search(r"Terraform >= \d", (REPO / script).read_text()), script
+
+
+def test_variables_reach_terraform_verbatim_without_a_file(
+    module: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Variables go through an in-memory file: nothing is written where a killed run would leave
+    it behind, template sequences and quotes arrive as given, and they win over var files."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    var_file = tmp_path / "env.tfvars"
+    var_file.write_text('greeting = "from a file"\n')
+    seen_while_running: list[Path] = []
+    terraform = Terraform(
+        module,
+        data_dir=tmp_path / "data",
+        on_line=lambda line: seen_while_running.extend(scratch.iterdir()),
+    )
+    terraform.init()
+    odd = 'say "${hi}" and %{ if x } 100% \\ done\n'
+    tags = {"a b": "${x}", "n": "1"}
+    terraform.apply(var_files=[var_file], variables={"greeting": odd, "tags": tags})  # type: ignore[dict-item]
+    assert terraform.outputs() == {"greeting": odd, "tags": tags}
+    assert seen_while_running == []

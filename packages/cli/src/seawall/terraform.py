@@ -238,7 +238,8 @@ class Terraform:
         if files:
             options["var_file"] = files
         if variables:
-            # A dict becomes one temporary -var-file: values stay out of the process list.
+            # One -var-file in memory (see _in_memory_var_file): values stay out of the process
+            # list, and out of the file system.
             options["var"] = dict(variables)
         return options
 
@@ -255,25 +256,38 @@ class Terraform:
         option_values = {"no_color": IsFlagged, "input": False, **options}
         if command in ("output", "fmt", "validate", "test", "show"):
             option_values.pop("input")
+        var_fd = _in_memory_var_file(option_values)
         try:
             argv = tuple(builder.generate_cmd_string(command, *args, **option_values))
-            run = self._capture(argv) if stdout_only else self._execute(argv, on_line)
+            fds = () if var_fd is None else (var_fd,)
+            run = self._capture(argv, fds) if stdout_only else self._execute(argv, on_line, fds)
         finally:
             builder.temp_var_files.clean_up()
+            if var_fd is not None:
+                os.close(var_fd)
         if run.returncode not in accept:
             raise TerraformError(run)
         return run
 
-    def _capture(self, argv: tuple[str, ...]) -> TerraformRun:
+    def _capture(self, argv: tuple[str, ...], fds: tuple[int, ...] = ()) -> TerraformRun:
         """Run a quick command whose stdout is data (JSON): warnings on stderr must not mix in."""
         result = subprocess.run(  # noqa: S603 - terraform, with arguments we built
-            argv, cwd=self.module_dir, env=self._env, capture_output=True, text=True, check=False
+            argv,
+            cwd=self.module_dir,
+            env=self._env,
+            capture_output=True,
+            text=True,
+            check=False,
+            pass_fds=fds,
         )
         output = result.stdout if result.returncode == 0 else result.stdout + result.stderr
         return TerraformRun(argv=argv, returncode=result.returncode, output=output)
 
     def _execute(
-        self, argv: tuple[str, ...], on_line: Callable[[str], None] | None = None
+        self,
+        argv: tuple[str, ...],
+        on_line: Callable[[str], None] | None = None,
+        fds: tuple[int, ...] = (),
     ) -> TerraformRun:
         on_line = on_line or self.on_line
         lines: list[str] = []
@@ -290,6 +304,7 @@ class Terraform:
                 stderr=subprocess.STDOUT,
                 text=True,
                 bufsize=1,
+                pass_fds=fds,
                 **child_process_options(),
             )
             try:
@@ -309,3 +324,38 @@ class Terraform:
             if log:
                 log.close()
         return TerraformRun(argv=argv, returncode=returncode, output="".join(lines))
+
+
+def _in_memory_var_file(options: dict[str, object]) -> int | None:
+    """Move `options["var"]` into an anonymous in-memory file (Linux's memfd) that terraform reads
+    as `-var-file=/dev/fd/N`; return its descriptor, for the caller to pass on and close.
+
+    python-terraform would write the variables to a temporary file and remove it afterwards,
+    which a run killed outright (SIGKILL) never does: the file, with the stack's settings, stayed
+    in the temporary directory. Where memfd is missing, python-terraform's file is the fallback.
+    """
+    variables = options.get("var")
+    if not isinstance(variables, dict) or not hasattr(os, "memfd_create"):
+        return None
+    fd = os.memfd_create("seawall-tfvars", 0)  # no MFD_CLOEXEC: terraform inherits it
+    text = "".join(f"{name} = {_hcl(value)}\n" for name, value in variables.items())
+    os.write(fd, text.encode("utf-8"))
+    del options["var"]
+    files = options.get("var_file") or []
+    options["var_file"] = [*files, f"/dev/fd/{fd}"]  # last: it wins, as the -var it replaces
+    return fd
+
+
+def _hcl(value: object) -> str:
+    """`value` as an HCL literal (no template sequences: `${` and `%{` are escaped)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_hcl(str(k))} = {_hcl(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_hcl(item) for item in value) + "]"
+    return json.dumps(str(value)).replace("${", "$${").replace("%{", "%%{")
