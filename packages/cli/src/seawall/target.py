@@ -224,7 +224,7 @@ def _running_emulator(project: Project, env: str) -> str | None:
     """For the local environment: the emulator a running `seawall up` keeps, if any."""
     if env != "local":
         return None
-    from seawall.local import read_session  # noqa: PLC0415 - only the local target needs it
+    from seawall.local_session import read_session  # noqa: PLC0415 - only the local target
 
     session = read_session(project)
     return str(session["emulator"]["url"]) if session else None
