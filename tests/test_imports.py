@@ -2,8 +2,9 @@
 
 The graph counts every import of a module of the same package, at module level or inside a
 function (a lazy import closes a cycle as surely, only later); imports under `if TYPE_CHECKING:`
-never run and are left out (retrylib's had one: its leaf modules are checked by name below). Each module is then imported alone in a fresh
-interpreter: a module that works only when something else imported its dependency first fails.
+never run and are left out (retrylib's had one: its leaf modules are checked by name below).
+Each module is then imported alone in a fresh interpreter: a module that works only when
+something else imported its dependency first fails.
 """
 
 from __future__ import annotations
