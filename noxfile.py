@@ -27,6 +27,7 @@ UNIT_TEST_NEEDS = {
     "handler": ([RETRYLIB, HANDLER], ["pytest", "hypothesis", "boto3", "moto"]),
     "cli": ([RETRYLIB, f"{CLI}[local]"], ["pytest", "hypothesis"]),
 }
+FUZZ = ["schemathesis"]
 BENCH_NEEDS = ["tenacity", "backoff", "aws-lambda-powertools", "boto3", "moto"]
 
 nox.options.sessions = ["lint", "tests"]
@@ -113,7 +114,8 @@ def tests(session: nox.Session, part: str) -> None:
         session.run("seawall", "validate", "--test", *session.posargs)
     else:
         require_terraform(session)
-        session.install(RETRYLIB, HANDLER, f"{CLI}[local]", "pytest", "hypothesis")
+        # load: `seawall loadtest` and the schemathesis fuzzing run against the shared stack.
+        session.install(RETRYLIB, HANDLER, f"{CLI}[local,load]", "pytest", "hypothesis", *FUZZ)
         session.run("pytest", "tests", *session.posargs)
 
 

@@ -58,7 +58,7 @@ def run_load_test(
     say: Callable[[str], None],
 ) -> int:
     client = ApiClient(target.api_url, target.api_key)
-    check_reachable(client)
+    check_reachable(ApiClient(target.api_url, target.api_key, attempts=2))  # refuse quickly
     sampler = CpuSampler(dict(target.local_processes))
     run = LocustRun(plan)
     interrupted = False
@@ -104,6 +104,7 @@ def run_load_test(
     single = tuple(name for name in ("gateway", "emulator") if name in cpu)
     summary = build_summary(
         target=target.api_url,
+        run_prefix=plan.run_prefix,
         environment=target.environment,
         stats=stats,
         ledger=ledger,

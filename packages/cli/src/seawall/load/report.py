@@ -14,6 +14,7 @@ from seawall.load.stats import RunStats
 def build_summary(
     *,
     target: str,
+    run_prefix: str,
     environment: str,
     stats: RunStats,
     ledger: Ledger,
@@ -32,6 +33,7 @@ def build_summary(
     total = stats.total
     return {
         "target": target,
+        "run_prefix": run_prefix,  # every item of the run is named with it
         "environment": environment,
         "duration_s": round(duration_s, 1),
         "interrupted": interrupted,
