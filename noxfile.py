@@ -25,7 +25,7 @@ MIRROR_ENV = "SEAWALL_TF_MIRROR"
 UNIT_TEST_NEEDS = {
     "retrylib": ([RETRYLIB], ["pytest", "hypothesis", "botocore"]),
     "handler": ([RETRYLIB, HANDLER], ["pytest", "hypothesis", "boto3", "moto"]),
-    "cli": ([RETRYLIB, f"{CLI}[local]"], ["pytest", "hypothesis"]),
+    "cli": ([RETRYLIB, f"{CLI}[local]"], ["pytest", "hypothesis", "jsonschema", "junitparser"]),
 }
 FUZZ = ["schemathesis"]
 BENCH_NEEDS = ["tenacity", "backoff", "aws-lambda-powertools", "boto3", "moto"]
