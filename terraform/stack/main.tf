@@ -63,7 +63,7 @@ module "api_function" {
 
   # Exactly the calls the API handler makes (packages/handler: items, idempotency records, job records
   # and chunks, the jobs queue), on this table, its index and this queue only.
-  policy_statements = {
+  policy_statements = merge({
     ReadWriteItems = {
       actions = [
         "dynamodb:BatchWriteItem",
@@ -79,7 +79,7 @@ module "api_function" {
       actions   = ["sqs:SendMessage"]
       resources = [module.async_jobs.queue_arn]
     }
-  }
+  }, var.api_function_extra_policy_statements)
 }
 
 module "worker_function" {

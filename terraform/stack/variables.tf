@@ -161,6 +161,15 @@ variable "api_logging_level" {
   default     = "ERROR"
 }
 
+variable "api_function_extra_policy_statements" {
+  description = "Named statements an environment adds to the API function's role (explicit actions on explicit resources), for calls beyond the stack's own resources."
+  type = map(object({
+    actions   = list(string)
+    resources = list(string)
+  }))
+  default = {}
+}
+
 variable "manage_account_logging_role" {
   description = "Whether this stack sets the region-wide API Gateway logging role; `seawall bootstrap` sets it once per account and region instead."
   type        = bool

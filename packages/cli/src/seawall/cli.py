@@ -11,11 +11,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from seawall import __version__
-from seawall.commands import bootstrap, build, fault, loadtest, outputs, up, validate, verify
+from seawall.commands import (
+    bootstrap,
+    build,
+    fault,
+    loadtest,
+    outputs,
+    plan,
+    preflight,
+    up,
+    validate,
+    verify,
+)
 from seawall.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, SeawallError
 from seawall.tfconfig import MIRROR_ENV, mirror_from_env
 
-COMMANDS = (up, outputs, build, validate, loadtest, verify, fault, bootstrap)
+COMMANDS = (up, outputs, build, validate, loadtest, verify, fault, bootstrap, preflight, plan)
 
 
 def parser() -> argparse.ArgumentParser:

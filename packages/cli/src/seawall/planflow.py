@@ -1,0 +1,72 @@
+"""Build, plan, preflight, and plan again if preflight chose a variable: what comes before apply.
+
+`seawall plan` and `seawall preflight` run this, and so does `seawall deploy` before it applies
+`result.plan.path`. When preflight decides a variable (the log bucket's alternative name), the
+plan is redone with it and the plan-reading checks run again on the new plan; the static checks
+(validate, checkov) do not depend on variables and run once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from seawall.build import Artifact
+from seawall.build_cache import cached_artifact
+from seawall.preflight import PreflightReport, log_bucket, run_preflight
+from seawall.project import Project
+from seawall.stackplan import Plan, init_backend, make_plan, stack_variables
+from seawall.target import Target
+from seawall.terraform import Terraform
+
+
+@dataclass
+class PlannedChange:
+    artifact: Artifact
+    terraform: Terraform  # initialised against the target's backend
+    plan: Plan  # the plan to apply (after any re-plan)
+    report: PreflightReport
+
+
+def plan_with_preflight(
+    target: Target,
+    project: Project,
+    *,
+    tf_mirror: str | None = None,
+    request_increases: bool = False,
+    on_progress: Callable[[str], None] = lambda message: None,
+    on_terraform_line: Callable[[str], None] | None = None,
+) -> PlannedChange:
+    on_progress("build")
+    artifact = cached_artifact(project.root, project.artifact_store)
+    on_progress(f"init ({target.backend().bucket})")
+    terraform = init_backend(target, project, tf_mirror=tf_mirror, on_line=on_terraform_line)
+    variables = stack_variables(target, artifact)
+    on_progress("plan")
+    plan = make_plan(terraform, target, project, variables)
+    on_progress("preflight")
+    report = run_preflight(
+        target, project, plan.document, request_increases=request_increases, terraform=terraform
+    )
+    if report.variables:
+        chosen = ", ".join(f"{name}={value}" for name, value in report.variables.items())
+        on_progress(f"plan again with {chosen}")
+        plan = make_plan(terraform, target, project, {**variables, **report.variables})
+        again = run_preflight(
+            target,
+            project,
+            plan.document,
+            request_increases=request_increases,
+            static_checks=False,
+        )
+        report = _merged(report, again)
+    return PlannedChange(artifact=artifact, terraform=terraform, plan=plan, report=report)
+
+
+def _merged(first: PreflightReport, again: PreflightReport) -> PreflightReport:
+    """The second run's results, with the first run's account of the name it chose and its static
+    checks (which the second run left out)."""
+    checks = [check for check in first.checks if check.name == log_bucket.NAME]
+    checks += [check for check in again.checks if check.name != log_bucket.NAME]
+    checks += [check for check in first.checks if check.name.startswith("static.")]
+    return PreflightReport(checks=checks, variables=dict(first.variables))

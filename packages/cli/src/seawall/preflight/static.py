@@ -1,0 +1,73 @@
+"""Static checks of the Terraform code: `terraform fmt -check` and `validate`, and checkov.
+
+`validate` runs on the stack preflight plans (initialised by the caller, or without a backend in a
+scratch directory); `seawall validate` covers every module too and runs in CI. checkov is optional
+(it pins its own boto3): without it the check warns "not installed" instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from seawall.preflight.context import Context
+from seawall.preflight.report import CheckResult
+from seawall.terraform import Terraform, TerraformError
+from seawall.tfconfig import terraform_env
+
+CHECKOV_TIMEOUT_S = 600
+
+
+def check(context: Context) -> list[CheckResult]:
+    return [_validate(context), _checkov(context)]
+
+
+def _validate(context: Context) -> CheckResult:
+    name = "static.terraform-validate"
+    project = context.project
+    try:
+        if context.terraform is not None:
+            context.terraform.validate()
+        else:
+            with tempfile.TemporaryDirectory(prefix="seawall-preflight-") as scratch:
+                env = {**os.environ, **terraform_env(None, project.cli_config_path)}
+                terraform = Terraform(project.stack_dir, data_dir=Path(scratch), env=env)
+                terraform.init(backend=False)
+                terraform.validate()
+        Terraform(project.root / "terraform", env=dict(os.environ)).fmt_check()
+    except TerraformError as error:
+        first = str(error).splitlines()[0]
+        return CheckResult(name, "fail", first, "run `seawall validate` and fix what it reports")
+    return CheckResult(name, "pass", "terraform fmt -check and validate: clean")
+
+
+def _checkov(context: Context) -> CheckResult:
+    name = "static.checkov"
+    binary = shutil.which("checkov")
+    if binary is None:
+        return CheckResult(
+            name, "warn", "checkov is not installed", "pip install checkov, or: nox -s checkov"
+        )
+    try:
+        done = subprocess.run(  # noqa: S603 - checkov from PATH, on our own directory
+            [binary, "-d", str(context.project.root / "terraform"), "-o", "json", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=CHECKOV_TIMEOUT_S,
+            check=False,
+        )
+        reports = json.loads(done.stdout or "[]")
+    except (subprocess.TimeoutExpired, ValueError) as error:
+        return CheckResult(name, "warn", f"checkov gave no result ({type(error).__name__})")
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = sum(int(r.get("summary", {}).get("failed", 0)) for r in reports)
+    passed = sum(int(r.get("summary", {}).get("passed", 0)) for r in reports)
+    if failed:
+        return CheckResult(
+            name, "fail", f"{failed} checkov findings ({passed} passed)", "run: nox -s checkov"
+        )
+    return CheckResult(name, "pass", f"checkov: {passed} passed, 0 failed")

@@ -1,0 +1,148 @@
+"""The stack's plan for a target: the building blocks `seawall plan` and `seawall deploy` share.
+
+    terraform = init_backend(target, project, tf_mirror=...)      # the target's S3 backend
+    variables = stack_variables(target, project, artifact)         # tfvars < settings.json < --var
+    plan = make_plan(terraform, target, project, variables)        # -out file, -detailed-exitcode
+    plan.document                                                  # `terraform show -json` of it
+
+Terraform gets one data directory per environment and region, so a region move or a second
+emulator never reuses another backend's cached state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seawall.build import Artifact
+from seawall.envsettings import read_settings
+from seawall.errors import UsageError
+from seawall.project import Project
+from seawall.target import Target
+from seawall.terraform import PLAN_CHANGES, Terraform
+from seawall.tfconfig import terraform_env
+
+# settings.json entries that are stack variables (written by preflight, reused by every deploy).
+SETTINGS_VARIABLES = ("log_bucket_suffix",)
+
+
+def data_dir(project: Project, target: Target) -> Path:
+    return project.environment_dir(target.env) / f"tf-data-{target.region}"
+
+
+def target_terraform(
+    target: Target,
+    project: Project,
+    *,
+    tf_mirror: str | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> Terraform:
+    """terraform for the root stack, with the target's credentials, region and endpoint."""
+    env = target.terraform_env()
+    env.update(terraform_env(tf_mirror, project.cli_config_path))
+    project.logs_dir(target.env).mkdir(parents=True, exist_ok=True)
+    return Terraform(
+        project.stack_dir,
+        data_dir=data_dir(project, target),
+        env=env,
+        log_path=project.logs_dir(target.env) / "terraform.log",
+        on_line=on_line,
+    )
+
+
+def init_backend(
+    target: Target,
+    project: Project,
+    *,
+    tf_mirror: str | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> Terraform:
+    """`terraform init` against the target's state bucket (which `seawall bootstrap` creates)."""
+    backend = target.backend()
+    s3 = target.client("s3")
+    try:
+        s3.head_bucket(Bucket=backend.bucket)
+    except s3.exceptions.ClientError:
+        raise UsageError(
+            f"the state bucket {backend.bucket} does not exist (or is not ours)",
+            hint=f"create it once per account and region: seawall bootstrap --env {target.env}",
+        ) from None
+    terraform = target_terraform(target, project, tf_mirror=tf_mirror, on_line=on_line)
+    terraform.init(backend_config=backend.init_config())
+    return terraform
+
+
+def stack_variables(
+    target: Target,
+    artifact: Artifact,
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """The -var values of a plan: region and artifact, the environment's stored settings
+    (`settings.json`, read from the state bucket when not given), then the command line's --var."""
+    if settings is None:
+        settings = read_settings(target)
+    variables = {
+        "region": target.region,
+        "function_zip_path": str(artifact.path),
+        "function_zip_sha256": artifact.sha256_base64,
+    }
+    if target.is_emulator:
+        variables["s3_use_path_style"] = "true"  # the emulator serves every bucket on one host
+    for name in SETTINGS_VARIABLES:
+        if settings.get(name):
+            variables[name] = str(settings[name])
+    variables.update(target.variables)
+    return variables
+
+
+@dataclass(frozen=True)
+class Plan:
+    path: Path  # the saved plan: `terraform apply <path>` applies exactly this
+    changes: bool  # -detailed-exitcode said 2
+    document: dict[str, Any]  # `terraform show -json <path>`
+    variables: dict[str, str]  # the -var values it was made with (for the release record)
+
+
+def plan_path(project: Project, target: Target) -> Path:
+    return project.environment_dir(target.env) / f"{target.region}.tfplan"
+
+
+def make_plan(
+    terraform: Terraform,
+    target: Target,
+    project: Project,
+    variables: Mapping[str, str],
+    *,
+    out: Path | None = None,
+    destroy: bool = False,
+) -> Plan:
+    """`terraform plan -out` with the environment's tfvars and `variables`, and its JSON."""
+    path = out or plan_path(project, target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    run = terraform.plan(
+        var_files=[project.var_file(target.env)],
+        variables={name: _tfvars_value(value) for name, value in variables.items()},
+        out=path,
+        destroy=destroy,
+    )
+    return Plan(
+        path=path,
+        changes=run.returncode == PLAN_CHANGES,
+        document=terraform.show_json(path),
+        variables=dict(variables),
+    )
+
+
+def _tfvars_value(text: str) -> Any:
+    """A --var value as the JSON var file carries it: `{...}` and `[...]` that parse as JSON
+    become objects and lists (what `-var 'x={...}'` gives a map or object variable), the rest
+    stays a string, which Terraform converts to numbers and bools itself."""
+    if text[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
