@@ -28,7 +28,7 @@ UNIT_TEST_NEEDS = {
     "cli": ([RETRYLIB, f"{CLI}[local]"], ["pytest", "hypothesis", "jsonschema", "junitparser"]),
 }
 FUZZ = ["schemathesis"]
-BENCH_NEEDS = ["tenacity", "backoff", "aws-lambda-powertools", "boto3", "moto"]
+BENCH_NEEDS = ["tenacity", "backoff", "aws-lambda-powertools", "boto3", "moto", "psutil"]
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_missing_interpreters = True

@@ -82,6 +82,8 @@ def assert_json_error(response, status: int, message: str) -> None:
     assert response.status == status
     assert response.getheader("Content-Type") == "application/json"
     assert json.loads(response.body)["message"] == message
+    assert response.getheader("x-amzn-RequestId")
+    assert response.getheader("x-amz-apigw-id")
 
 
 def test_a_whole_request_runs_and_every_response_has_both_ids(served) -> None:

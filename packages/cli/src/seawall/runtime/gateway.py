@@ -83,10 +83,17 @@ _APIGW_ID_ALPHABET = string.ascii_letters + string.digits
 
 def _stamped(response: HttpResponse, trace: _Trace) -> HttpResponse:
     """The response with API Gateway's two request id headers, which every answer carries."""
+    return with_request_ids(response, trace.request_id, trace.extended_request_id)
+
+
+def with_request_ids(
+    response: HttpResponse, request_id: str | None = None, extended_id: str | None = None
+) -> HttpResponse:
+    """`response` with x-amzn-RequestId and x-amz-apigw-id (new ids unless given)."""
     headers = [
         *response.headers,
-        ("x-amzn-RequestId", trace.request_id),
-        ("x-amz-apigw-id", trace.extended_request_id),
+        ("x-amzn-RequestId", request_id or str(uuid.uuid4())),
+        ("x-amz-apigw-id", extended_id or extended_request_id()),
     ]
     return HttpResponse(response.status, headers, response.body)
 

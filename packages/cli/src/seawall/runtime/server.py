@@ -30,7 +30,12 @@ import h11
 from seawall.emulator import require_loopback
 from seawall.runtime import edge
 from seawall.runtime.events import HttpRequest, HttpResponse
-from seawall.runtime.gateway import MISSING_AUTHENTICATION_TOKEN, REQUEST_TOO_LARGE, Gateway
+from seawall.runtime.gateway import (
+    MISSING_AUTHENTICATION_TOKEN,
+    REQUEST_TOO_LARGE,
+    Gateway,
+    with_request_ids,
+)
 
 # API Gateway's own payload limit for REST APIs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -149,12 +154,13 @@ class GatewayServer:
         request = self._request(event, body, peer)
         if request is None:
             # Outside the stage: the plain answer, deliberately not the API's gateway responses.
-            return MISSING_AUTHENTICATION_TOKEN.response()
+            return with_request_ids(MISSING_AUTHENTICATION_TOKEN.response())
         try:
             return self.gateway.handle(request)
         except Exception:  # the gateway answers its own bugs; this is a last resort
             traceback.print_exc()
-            return HttpResponse(500, [("Content-Type", "application/json")], edge.INTERNAL_ERROR)
+            error = HttpResponse(500, [("Content-Type", "application/json")], edge.INTERNAL_ERROR)
+            return with_request_ids(error)
 
     def _request(self, event: h11.Request, body: bytes, peer: str) -> HttpRequest | None:
         """The request as the stage sees it (path under the stage); None outside the stage."""
@@ -180,7 +186,7 @@ class GatewayServer:
         if refusal.too_large and head is not None:
             response = self.gateway.error_response(REQUEST_TOO_LARGE, head)
         else:
-            response = refusal.response()
+            response = with_request_ids(refusal.response())
         response = HttpResponse(
             response.status, [*response.headers, ("Connection", "close")], response.body
         )
