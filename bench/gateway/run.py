@@ -10,7 +10,9 @@ Throughput (--clients concurrent clients for --seconds each, in a separate proce
   new-conn     each request opens a new connection (as many load tools do)
   health       keep-alive on GET /health, which reads no table: the gateway and workers without
                the emulator's DynamoDB behind them
-with the CPU each process spent per request (gateway, its Lambda workers, the emulator, the load
+The stack's throttling (100 requests/s per method by default) is lifted in the emulator for the
+run (the gateway re-reads it within a second), or every mode would measure 429s. Reported: the CPU
+each process spent per request (gateway, its Lambda workers, the emulator, the load
 generator): the evidence of which one limits the rate on this machine.
 
 Run: python3 -m nox -s bench -- gateway    (or: python bench/gateway/run.py [--seconds S])
@@ -147,7 +149,7 @@ def drive(url: str, key: str, clients: int, seconds: float, keep_alive: bool) ->
     """`clients` threads requesting `url` for `seconds`; runs in its own process."""
     parts = urlsplit(url)
     latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
+    statuses: list[dict[int, int]] = [{} for _ in range(clients)]
     stop_at = time.perf_counter() + seconds
 
     def client(index: int) -> None:
@@ -158,11 +160,12 @@ def drive(url: str, key: str, clients: int, seconds: float, keep_alive: bool) ->
                 connection.request("GET", parts.path, headers={"x-api-key": key})
                 response = connection.getresponse()
                 response.read()
-                ok = response.status == 200
+                status = response.status
             except OSError:
-                ok = False
+                status = 0  # no answer
             latencies[index].append((time.perf_counter() - began) * 1000)
-            errors[index] += 0 if ok else 1
+            statuses[index][status] = statuses[index].get(status, 0) + 1
+            ok = status == 200
             if not keep_alive or not ok:
                 connection.close()
                 connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -180,7 +183,7 @@ def drive(url: str, key: str, clients: int, seconds: float, keep_alive: bool) ->
         "rps": len(samples) / elapsed,
         "p50": percentile(samples, 0.5),
         "p99": percentile(samples, 0.99),
-        "errors": sum(errors),
+        "errors": sum(n for counts in statuses for code, n in counts.items() if code != 200),
         "requests": len(samples),
     }
 
@@ -195,6 +198,7 @@ def main() -> None:
         project = Project(ROOT, state_override=Path(state))
         with LocalStack(project, tf_mirror=os.environ.get("SEAWALL_TF_MIRROR")) as stack:
             item_id = _create_item(stack)
+            _lift_throttling(stack)
             rows = latency(stack, item_id, args.requests)
             url = f"{stack.api_url}/items/{item_id}"
             context = multiprocessing.get_context("spawn")
@@ -275,6 +279,31 @@ def _cpu(
         "emulator": total(emulator) + children(emulator),
         "load-gen": total(driver),
     }
+
+
+def _lift_throttling(stack: LocalStack) -> None:
+    """Raise the stage's and the usage plan's limits far above what this machine can serve."""
+    apigateway = stack.emulator.connection.client("apigateway")
+    api_id, stage = str(stack.outputs["api_id"]), str(stack.outputs["api_stage"])
+    apigateway.update_stage(
+        restApiId=api_id,
+        stageName=stage,
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "100000"},
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "100000"},
+        ],
+    )
+    for plan in apigateway.get_usage_plans()["items"]:
+        if any(s.get("apiId") == api_id for s in plan.get("apiStages", [])):
+            apigateway.update_usage_plan(
+                usagePlanId=plan["id"],
+                patchOperations=[
+                    {"op": "replace", "path": "/throttle/rateLimit", "value": "100000"},
+                    {"op": "replace", "path": "/throttle/burstLimit", "value": "100000"},
+                    {"op": "replace", "path": "/quota/limit", "value": "1000000000"},
+                ],
+            )
+    time.sleep(2.5)  # the gateway re-reads its limits every second
 
 
 def _create_item(stack: LocalStack) -> str:

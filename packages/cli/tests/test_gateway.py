@@ -15,9 +15,14 @@ from seawall.runtime.restapi import (
     Integration,
     IntegrationResponse,
     Method,
+    Quota,
     Resource,
     RestApi,
+    StageLimits,
+    Throttle,
+    UsagePlan,
 )
+from seawall.runtime.throttle import Throttler
 
 KEY = "secret-key-value"
 RECORDS: list[RequestRecord] = []  # what the gateway fixture's on_request_done callback received
@@ -242,3 +247,39 @@ def test_mock_integration_with_a_velocity_template_is_not_guessed() -> None:
         HttpRequest("OPTIONS", "/items", [], [], b"", "127.0.0.1")
     )
     assert response.status == 500
+
+
+def test_throttled_and_over_quota_requests_get_429s_through_the_apis_gateway_responses(
+    gateway,
+) -> None:
+    plan = UsagePlan("plan1", Throttle(rate=1, burst=2), Quota(limit=3, period="DAY"))
+    gateway.update_limits(
+        StageLimits(
+            api_keys={KEY: ApiKey("key1", KEY, "plan1")},
+            usage_plans={"plan1": plan},
+            stage_throttles={},
+        )
+    )
+    clock = FakeClock()
+    gateway.throttler = Throttler(clock=clock, wall_clock=clock)
+    answers = [get(gateway, "/items/7", key=KEY) for _ in range(3)]
+    assert [status for status, _, _ in answers] == [200, 200, 429]
+    _, headers, body = answers[2]
+    assert body == {"message": "Too Many Requests"}
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example.com"  # DEFAULT_4XX's
+    assert RECORDS[-1].error_response_type == "THROTTLED"
+    clock.now += 1
+    assert get(gateway, "/items/7", key=KEY)[0] == 200  # the third of the quota
+    clock.now += 1
+    status, headers, body = get(gateway, "/items/7", key=KEY)
+    assert (status, body) == (429, {"message": "Limit Exceeded"})
+    assert RECORDS[-1].error_response_type == "QUOTA_EXCEEDED"
+    assert get(gateway, "/health")[0] == 200  # no key required: no usage plan applies
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from seawall.runtime.restapi import load_rest_api
+from seawall.runtime.restapi import ApiKey, Quota, Throttle, load_rest_api, load_stage_limits
 
 FUNCTION_ARN = "arn:aws:lambda:us-west-2:123456789012:function:fn"
 
@@ -137,3 +137,50 @@ def test_every_page_is_read() -> None:
     assert set(api.gateway_responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
     assert api.gateway_responses["DEFAULT_5XX"].status_code == 500
     assert api.stage_variables == {"v": "1"}
+
+
+@pytest.mark.emulator
+def test_loads_usage_plan_limits_and_stage_method_throttling_from_the_emulator(
+    aws_emulator,
+) -> None:
+    apigateway = aws_emulator.client("apigateway")
+    api_id = apigateway.create_rest_api(name="limits")["id"]
+    root = apigateway.get_resources(restApiId=api_id)["items"][0]["id"]
+    apigateway.put_method(
+        restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE"
+    )
+    apigateway.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+    deployment = apigateway.create_deployment(restApiId=api_id)["id"]
+    apigateway.create_stage(restApiId=api_id, stageName="local", deploymentId=deployment)
+    apigateway.update_stage(  # what aws_api_gateway_method_settings does for "*/*"
+        restApiId=api_id,
+        stageName="local",
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "50"},
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "75"},
+        ],
+    )
+    plan = apigateway.create_usage_plan(
+        name="plan",
+        apiStages=[{"apiId": api_id, "stage": "local"}],
+        throttle={"rateLimit": 5.0, "burstLimit": 10},
+        quota={"limit": 1000, "period": "WEEK", "offset": 10},
+    )["id"]
+    key = apigateway.create_api_key(name="k", value="limits-key-0123456789abcdef", enabled=True)
+    apigateway.create_usage_plan_key(usagePlanId=plan, keyId=key["id"], keyType="API_KEY")
+
+    limits = load_stage_limits(apigateway, api_id, "local")
+    assert limits.stage_throttles == {("*", "*"): Throttle(50.0, 75)}
+    assert limits.usage_plans[plan].throttle == Throttle(5.0, 10)
+    assert limits.usage_plans[plan].quota == Quota(1000, "WEEK", 10)
+    assert limits.api_keys["limits-key-0123456789abcdef"] == ApiKey(
+        key["id"], "limits-key-0123456789abcdef", plan
+    )
+
+    apigateway.update_usage_plan(  # a live change, as the runtime's refresh reads it
+        usagePlanId=plan,
+        patchOperations=[{"op": "replace", "path": "/throttle/burstLimit", "value": "1"}],
+    )
+    assert load_stage_limits(apigateway, api_id, "local").usage_plans[plan].throttle == Throttle(
+        5.0, 1
+    )

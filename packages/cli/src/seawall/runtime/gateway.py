@@ -10,6 +10,7 @@ stack configures on them reach browsers here too.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -31,8 +32,9 @@ from seawall.runtime.events import (
 )
 from seawall.runtime.pool import FunctionPool, Invocation
 from seawall.runtime.records import RequestCallback, RequestRecord
-from seawall.runtime.restapi import Integration, RestApi
+from seawall.runtime.restapi import ApiKey, Integration, RestApi, StageLimits
 from seawall.runtime.router import match_route
+from seawall.runtime.throttle import Throttler
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ INTEGRATION_TIMEOUT = GatewayError("INTEGRATION_TIMEOUT", 504, "Endpoint request
 INTEGRATION_FAILURE = GatewayError("INTEGRATION_FAILURE", 500, "Internal server error", "")
 BAD_RESPONSE = GatewayError("DEFAULT_5XX", 502, "Internal server error", "")
 THROTTLED = GatewayError("THROTTLED", 429, "Too Many Requests", "")
+QUOTA_EXCEEDED = GatewayError("QUOTA_EXCEEDED", 429, "Limit Exceeded", "")
+_LIMIT_ERRORS = {"THROTTLED": THROTTLED, "QUOTA_EXCEEDED": QUOTA_EXCEEDED}
 REQUEST_TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", "")
 
 
@@ -72,7 +76,7 @@ class _Trace:
     extended_request_id: str
     epoch_ms: int = field(default_factory=lambda: int(time.time() * 1000))
     resource_path: str | None = None
-    api_key: str | None = None
+    api_key: ApiKey | None = None
     integration_latency_ms: float | None = None
     integration_status: int | None = None
     error: GatewayError | None = None
@@ -121,8 +125,10 @@ class Gateway:
         *,
         account_id: str,
         on_request_done: Sequence[RequestCallback] = (),
+        throttler: Throttler | None = None,
     ) -> None:
         self.api = api
+        self.throttler = throttler or Throttler()
         self.pools = pools
         self.account_id = account_id
         self.on_request_done = list(on_request_done)
@@ -146,13 +152,23 @@ class Gateway:
         trace = _Trace(request_id=str(uuid.uuid4()), extended_request_id=extended_request_id())
         return _stamped(self._error(error, request, trace), trace)
 
+    def update_limits(self, limits: StageLimits) -> None:
+        """New keys, usage plans and throttling for the stage (they change without a deployment);
+        requests in flight keep the API they started with."""
+        self.api = dataclasses.replace(
+            self.api,
+            api_keys=limits.api_keys,
+            usage_plans=limits.usage_plans,
+            stage_throttles=limits.stage_throttles,
+        )
+
     def close(self) -> None:
         self._invokers.shutdown(wait=False, cancel_futures=True)
 
     def _report(
         self, request: HttpRequest, response: HttpResponse, trace: _Trace, began: float
     ) -> None:
-        key = self.api.api_keys.get(trace.api_key) if trace.api_key else None
+        key = trace.api_key
         record = RequestRecord(
             request_id=trace.request_id,
             extended_request_id=trace.extended_request_id,
@@ -184,15 +200,21 @@ class Gateway:
                 traceback.print_exc()
 
     def _handle(self, request: HttpRequest, trace: _Trace) -> HttpResponse:
-        match = match_route(self.api.resources, request.method, request.path)
+        api = self.api  # one view of the stage for the whole request
+        match = match_route(api.resources, request.method, request.path)
         if match is None:
             return self._error(MISSING_AUTHENTICATION_TOKEN, request, trace)
         trace.resource_path = match.resource.path
         api_key = _header(request, "x-api-key")
+        key = None
         if match.method.api_key_required:
-            if api_key not in self.api.api_keys:
+            key = api.api_keys.get(api_key or "")
+            if key is None:
                 return self._error(INVALID_API_KEY, request, trace)
-            trace.api_key = api_key
+            trace.api_key = key
+        refused = self.throttler.admit(api, match.resource.path, request.method, key)
+        if refused is not None:
+            return self._error(_LIMIT_ERRORS[refused], request, trace)
         integration = match.method.integration
         if integration is not None and integration.type == "MOCK":
             response = mock_response(integration, request)

@@ -64,6 +64,28 @@ class GatewayResponse:
 
 
 @dataclass(frozen=True)
+class Throttle:
+    rate: float  # requests per second, steady
+    burst: int  # requests at once
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int
+    period: str  # DAY, WEEK or MONTH
+    offset: int = 0  # requests subtracted from the limit in the first period
+
+
+@dataclass(frozen=True)
+class UsagePlan:
+    id: str
+    throttle: Throttle | None
+    quota: Quota | None
+    # (resource path, HTTP method) -> the plan's limit for that method of this stage
+    method_throttles: dict[tuple[str, str], Throttle] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ApiKey:
     id: str
     value: str
@@ -79,6 +101,18 @@ class RestApi:
     api_keys: dict[str, ApiKey]  # the enabled keys of the stage's usage plans, by value
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
     stage_variables: dict[str, str] = field(default_factory=dict)
+    usage_plans: dict[str, UsagePlan] = field(default_factory=dict)  # the stage's, by id
+    # (resource path, HTTP method) -> the stage's method settings limit; ("*", "*") the default
+    stage_throttles: dict[tuple[str, str], Throttle] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StageLimits:
+    """What can change on a live stage without a deployment: keys, usage plans, throttling."""
+
+    api_keys: dict[str, ApiKey]
+    usage_plans: dict[str, UsagePlan]
+    stage_throttles: dict[tuple[str, str], Throttle]
 
 
 def load_rest_api(apigateway: Any, api_id: str, stage: str) -> RestApi:
@@ -89,15 +123,84 @@ def load_rest_api(apigateway: Any, api_id: str, stage: str) -> RestApi:
         _resource(apigateway, api_id, item)
         for item in _items(apigateway, "get_resources", restApiId=api_id)
     )
+    limits = load_stage_limits(apigateway, api_id, stage, stage_info)
     return RestApi(
         id=api_id,
         name=api.get("name", api_id),
         stage=stage,
         resources=resources,
-        api_keys=_stage_api_keys(apigateway, api_id, stage),
+        api_keys=limits.api_keys,
         gateway_responses=_gateway_responses(apigateway, api_id),
         stage_variables=dict(stage_info.get("variables") or {}),
+        usage_plans=limits.usage_plans,
+        stage_throttles=limits.stage_throttles,
     )
+
+
+def load_stage_limits(
+    apigateway: Any, api_id: str, stage: str, stage_info: dict[str, Any] | None = None
+) -> StageLimits:
+    """The stage's API keys, usage plans and throttling settings, as the emulator has them now."""
+    if stage_info is None:
+        stage_info = apigateway.get_stage(restApiId=api_id, stageName=stage)
+    keys: dict[str, ApiKey] = {}
+    plans: dict[str, UsagePlan] = {}
+    for plan in _items(apigateway, "get_usage_plans"):
+        binding = next(
+            (
+                s
+                for s in plan.get("apiStages", [])
+                if (s.get("apiId"), s.get("stage")) == (api_id, stage)
+            ),
+            None,
+        )
+        if binding is None:
+            continue
+        plans[plan["id"]] = _usage_plan(plan, binding)
+        for plan_key in _items(apigateway, "get_usage_plan_keys", usagePlanId=plan["id"]):
+            key = apigateway.get_api_key(apiKey=plan_key["id"], includeValue=True)
+            if key.get("enabled", True) and key.get("value"):
+                keys[key["value"]] = ApiKey(plan_key["id"], key["value"], plan["id"])
+    return StageLimits(keys, plans, _stage_throttles(stage_info.get("methodSettings") or {}))
+
+
+def _usage_plan(plan: dict[str, Any], binding: dict[str, Any]) -> UsagePlan:
+    quota = plan.get("quota") or {}
+    method_throttles = {}
+    for method_path, limits in (binding.get("throttle") or {}).items():
+        throttle = _throttle(limits, "rateLimit", "burstLimit")
+        if throttle is not None:  # "/items/{id}/GET"
+            path, _, method = method_path.rpartition("/")
+            method_throttles[(path or "/", method)] = throttle
+    return UsagePlan(
+        id=plan["id"],
+        throttle=_throttle(plan.get("throttle") or {}, "rateLimit", "burstLimit"),
+        quota=Quota(int(quota["limit"]), quota.get("period", "DAY"), int(quota.get("offset") or 0))
+        if quota.get("limit") is not None
+        else None,
+        method_throttles=method_throttles,
+    )
+
+
+def _stage_throttles(method_settings: dict[str, Any]) -> dict[tuple[str, str], Throttle]:
+    """Method settings keyed "*/*" or "~1items~1{id}/GET" (API Gateway escapes / as ~1)."""
+    throttles = {}
+    for method_path, settings in method_settings.items():
+        throttle = _throttle(settings, "throttlingRateLimit", "throttlingBurstLimit")
+        if throttle is None:
+            continue
+        path, _, method = method_path.rpartition("/")
+        path = path.replace("~1", "/")
+        if path != "*":
+            path = "/" + path.lstrip("/")
+        throttles[(path, method)] = throttle
+    return throttles
+
+
+def _throttle(settings: dict[str, Any], rate: str, burst: str) -> Throttle | None:
+    if settings.get(rate) is None and settings.get(burst) is None:
+        return None
+    return Throttle(float(settings.get(rate) or 0), int(settings.get(burst) or 0))
 
 
 def _resource(apigateway: Any, api_id: str, item: dict[str, Any]) -> Resource:
@@ -135,21 +238,6 @@ def _integration(raw: dict[str, Any] | None) -> Integration | None:
         request_templates=_templates(raw.get("requestTemplates")),
         responses=responses,
     )
-
-
-def _stage_api_keys(apigateway: Any, api_id: str, stage: str) -> dict[str, ApiKey]:
-    """The enabled API keys in a usage plan that covers this API's stage, by value."""
-    keys: dict[str, ApiKey] = {}
-    for plan in _items(apigateway, "get_usage_plans"):
-        if not any(
-            s.get("apiId") == api_id and s.get("stage") == stage for s in plan.get("apiStages", [])
-        ):
-            continue
-        for plan_key in _items(apigateway, "get_usage_plan_keys", usagePlanId=plan["id"]):
-            key = apigateway.get_api_key(apiKey=plan_key["id"], includeValue=True)
-            if key.get("enabled", True) and key.get("value"):
-                keys[key["value"]] = ApiKey(plan_key["id"], key["value"], plan["id"])
-    return keys
 
 
 def _header_mappings(parameters: dict[str, str] | None, prefix: str) -> dict[str, str]:

@@ -12,7 +12,8 @@ from seawall.runtime.functions import code_directory, load_function
 from seawall.runtime.gateway import Gateway
 from seawall.runtime.pool import FunctionLog, FunctionPool
 from seawall.runtime.records import json_access_log
-from seawall.runtime.restapi import RestApi, load_rest_api
+from seawall.runtime.refresh import Refresher
+from seawall.runtime.restapi import RestApi, load_rest_api, load_stage_limits
 from seawall.runtime.server import GatewayServer
 from seawall.runtime.sqs import SqsPoller, load_sqs_mappings
 
@@ -56,6 +57,10 @@ class LocalRuntime:
             on_request_done=[json_access_log(self._access_log.write)],
         )
         self.server = GatewayServer(self.gateway, host, port)
+        apigateway = connection.client("apigateway")
+        self._limits = Refresher(
+            lambda: load_stage_limits(apigateway, api_id, stage), self.gateway.update_limits
+        )
         self._thread = threading.Thread(
             target=self.server.serve_forever, name="gateway", daemon=True
         )
@@ -66,11 +71,13 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         self._thread.start()
+        self._limits.start()
         for poller in self.pollers:
             poller.start()
         return self
 
     def stop(self) -> None:
+        self._limits.stop()
         for poller in self.pollers:
             poller.stop()
         self.server.shutdown()
