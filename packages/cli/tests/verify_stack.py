@@ -76,6 +76,7 @@ class EmulatedStack:
         self.breakage = Breakage()
         self.outputs: dict[str, Any] = {"region": REGION, "environment": "local"}
         self.api_key = uuid.uuid4().hex
+        self.code = _zip()  # both functions' artifact
         self._server: ThreadingHTTPServer | None = None
 
     def client(self, service: str) -> Any:
@@ -184,7 +185,7 @@ class EmulatedStack:
                 Runtime="python3.12",
                 Role=role["Role"]["Arn"],
                 Handler=f"seawall_handler.{function}.handler",
-                Code={"ZipFile": _zip()},
+                Code={"ZipFile": self.code},
                 Timeout=timeout,
                 MemorySize=256,
                 Publish=True,

@@ -10,7 +10,7 @@ from seawall.commands._common import progress, project
 from seawall.errors import EXIT_OK
 from seawall.verify.drills import switch
 from seawall.verify.faults import parse_fault
-from seawall.verify.target import target_from_args
+from seawall.verify.target import add_arguments, target_from_args
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -25,9 +25,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         help='for set: the fault, e.g. \'{"mode": "throttle", "throttle_rate": 0.2}\'',
     )
     parser.add_argument("--function", choices=("api", "worker"), default="api")
-    parser.add_argument(
-        "--env", default=None, help="a deployed environment (default: the running `seawall up`)"
-    )
+    add_arguments(parser)
     parser.set_defaults(run=run)
 
 

@@ -10,7 +10,7 @@ from seawall.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from seawall.verify.catalog import load_catalog
 from seawall.verify.reports.terminal import MARKS, to_table
 from seawall.verify.session import select, verify, write_reports
-from seawall.verify.target import target_from_args
+from seawall.verify.target import add_arguments, target_from_args
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -18,9 +18,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         "verify",
         help="check every failure mode's mitigation on the running stack (--drills: inject faults)",
     )
-    parser.add_argument(
-        "--env", default=None, help="a deployed environment (default: the running `seawall up`)"
-    )
+    add_arguments(parser)
     parser.add_argument(
         "--drills",
         action="store_true",

@@ -234,9 +234,13 @@ def check_service_limits(target: Any) -> Outcome:
             wrong.append(f"{function}: timeout {timeout_s} s > {MAX_FUNCTION_TIMEOUT_S} s")
         if not MEMORY_MB[0] <= memory_mb <= MEMORY_MB[1]:
             wrong.append(f"{function}: memory {memory_mb} MB outside {MEMORY_MB}")
-    mappings = client.list_event_source_mappings(
-        FunctionName=target.output("worker_function_name")
-    ).get("EventSourceMappings", [])
+    # By queue: a mapping may name the function, a version or the alias.
+    queue_arn = target.client("sqs").get_queue_attributes(
+        QueueUrl=target.output("jobs_queue_url"), AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    mappings = client.list_event_source_mappings(EventSourceArn=queue_arn).get(
+        "EventSourceMappings", []
+    )
     evidence["queue batch sizes"] = [m.get("BatchSize") for m in mappings]
     wrong += [
         f"batch size {m['BatchSize']} > {MAX_SQS_BATCH}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -128,6 +129,7 @@ def drill_throttle(target: Any) -> Outcome:
                 and isinstance(reply.body, dict)
                 and reply.body.get("name") == key
             )
+        copies = _copies_by_name(target, run)
         retries, seconds = poll(
             lambda: _metric_sum(target, "seawall", "Retries", {"Function": "api"}, since),
             METRIC_WAIT_S,
@@ -139,18 +141,42 @@ def drill_throttle(target: Any) -> Outcome:
         "answers by status": statuses,
         "acknowledged": len(acknowledged),
         "unreadable": [k for k, ok in readable.items() if not ok],
+        "written more than once": {k: n for k, n in copies.items() if n > 1},
         "Retries metric (sum, EMF)": retries,
         "waited for the metric s": round(seconds, 1),
     }
     expect(not wrong, f"beyond the deadline's 503s: {'; '.join(wrong[:5])}", evidence)
     expect(bool(acknowledged), "no write was acknowledged under 20 % throttling", evidence)
     expect(all(readable.values()), "acknowledged writes that cannot be read back", evidence)
+    expect(
+        all(copies.get(key) == 1 for key in acknowledged),
+        "acknowledged writes not stored exactly once",
+        evidence,
+    )
     expect(retries > 0, "no Retries in the EMF metrics (namespace seawall, Function=api)", evidence)
     return Outcome(
         f"{len(acknowledged)}/{THROTTLE_WRITES} writes acknowledged and read back once; "
         f"{retries:g} retries in the metrics",
         evidence,
     )
+
+
+def _copies_by_name(target: Any, run: str, max_pages: int = 50) -> dict[str, int]:
+    """How many stored items carry each name of this run (the API's listing, page by page)."""
+    copies: dict[str, int] = {}
+    cursor = None
+    for _ in range(max_pages):
+        query = "limit=100" + (f"&cursor={urllib.parse.quote(cursor)}" if cursor else "")
+        page = request("GET", f"{target.api_url}/items?{query}", headers=_keyed(target)).body
+        if not isinstance(page, dict):
+            break
+        for item in page.get("items", []):
+            if str(item.get("name", "")).startswith(run):
+                copies[item["name"]] = copies.get(item["name"], 0) + 1
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return copies
 
 
 def drill_latency(target: Any) -> Outcome:
@@ -190,25 +216,7 @@ def drill_exception(target: Any) -> Outcome:
             "GET", f"{target.api_url}/items?limit=1", headers=_keyed(target, Origin=origin)
         )
     function = target.output("api_function_name")
-    errors, seconds = poll(
-        lambda: _metric_sum(target, "AWS/Lambda", "Errors", {"FunctionName": function}, since),
-        METRIC_WAIT_S,
-        every_s=5,
-    )
-    alarms = [
-        a
-        for a in target.client("cloudwatch").describe_alarms(
-            AlarmNamePrefix=function.rsplit("-", 1)[0]
-        )["MetricAlarms"]
-        if a.get("MetricName") == "Errors"
-        and {"Name": "FunctionName", "Value": function} in a.get("Dimensions", [])
-    ]
-    evidence = {
-        "fault": spec,
-        **reply.evidence(),
-        "Errors metric (sum)": errors,
-        "alarms on Errors": {a["AlarmName"]: a["StateValue"] for a in alarms},
-    }
+    evidence: dict[str, Any] = {"fault": spec, **reply.evidence()}
     # A crashed invocation becomes the gateway's 5XX response (502); an error the handler
     # catches becomes its problem+json 500. Both must reach a browser: CORS headers.
     expect(reply.status in (500, 502), f"answered {reply.status}, not a 500/502", evidence)
@@ -223,14 +231,20 @@ def drill_exception(target: Any) -> Outcome:
             "a 500 that is not problem+json",
             evidence,
         )
+    errors, seconds = poll(
+        lambda: _metric_sum(target, "AWS/Lambda", "Errors", {"FunctionName": function}, since),
+        METRIC_WAIT_S,
+        every_s=5,
+    )
+    evidence["Errors metric (sum)"] = errors
     expect(errors > 0, f"no Errors in AWS/Lambda for {function} after {seconds:.0f} s", evidence)
+    alarms = _alarms_on(target, "Errors", function)
+    evidence["alarms on Errors"] = {a["AlarmName"]: a["StateValue"] for a in alarms}
     expect(bool(alarms), f"no alarm watches Errors of {function}", evidence)
     if target.is_local:
-        state, _ = poll(
-            lambda: _alarm_in_alarm(target, [a["AlarmName"] for a in alarms]),
-            METRIC_WAIT_S,
-            every_s=5,
-        )
+        # The emulator evaluates alarms locally; on AWS the alarm needs its evaluation periods.
+        names = [a["AlarmName"] for a in alarms]
+        state, _ = poll(lambda: _alarm_in_alarm(target, names), METRIC_WAIT_S, every_s=5)
         evidence["alarm state"] = state or "not ALARM"
         expect(bool(state), "the Errors alarm did not go to ALARM", evidence)
     return Outcome(
@@ -238,6 +252,17 @@ def drill_exception(target: Any) -> Outcome:
         f"alarm {', '.join(a['AlarmName'] for a in alarms)}",
         evidence,
     )
+
+
+def _alarms_on(target: Any, metric: str, function: str) -> list[dict[str, Any]]:
+    pages = target.client("cloudwatch").get_paginator("describe_alarms").paginate()
+    dimension = {"Name": "FunctionName", "Value": function}
+    return [
+        a
+        for page in pages
+        for a in page["MetricAlarms"]
+        if a.get("MetricName") == metric and dimension in a.get("Dimensions", [])
+    ]
 
 
 def _alarm_in_alarm(target: Any, names: list[str]) -> str | None:

@@ -6,6 +6,8 @@ environment (clients with the user's credentials): checks only see this object.
 
 from __future__ import annotations
 
+import argparse
+import base64
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -92,26 +94,46 @@ def stack_target(stack: Any) -> VerifyTarget:
     )
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """--env and where it is (--region, --profile, --endpoint-url), all optional: without --env,
+    the running `seawall up`."""
+    group = parser.add_argument_group("target (default: the running `seawall up`)")
+    group.add_argument("--env", default=None, metavar="NAME", help="a deployed environment")
+    group.add_argument("--region", default=None, help="its AWS region (default: its tfvars')")
+    group.add_argument("--profile", default=None, help="the AWS profile for credentials")
+    group.add_argument(
+        "--endpoint-url", default=None, metavar="URL", help="an AWS-compatible endpoint"
+    )
+
+
 def target_from_args(args: Any, project: Any) -> VerifyTarget:
-    """`--env E`: that deployed environment; otherwise the running `seawall up`."""
-    if getattr(args, "env", None):
-        try:
-            from seawall.target import target_from_args as deployed  # noqa: PLC0415
-        except ImportError:
-            raise SeawallError(
-                f"--env {args.env}: deployed environments are not supported yet"
-            ) from None
-        return deployed_target(deployed(args))
-    return local_target(project, getattr(args, "tf_mirror", None))
+    """`--env E`: that environment's live release; otherwise (or `--env local`) `seawall up`'s."""
+    if not getattr(args, "env", None) or (args.env == "local" and not args.endpoint_url):
+        return local_target(project, getattr(args, "tf_mirror", None))
+    from seawall.target import target_from_args as deploy_target  # noqa: PLC0415
+
+    args.var = getattr(args, "var", [])
+    return deployed_target(deploy_target(args))
 
 
 def deployed_target(target: Any) -> VerifyTarget:
-    """A `seawall.target.Target` (a deployed environment) as the checks see it."""
-    outputs = dict(target.outputs())
+    """A deployed environment (a `seawall.target.Target`), as its live release describes it."""
+    from seawall.releases import ReleaseStore  # noqa: PLC0415
+
+    store = ReleaseStore(target.client("s3"), target.backend().bucket, target.env)
+    number = store.live()
+    if number is None:
+        raise SeawallError(
+            f"{target.env} has no live release to verify",
+            hint=f"deploy it first: seawall deploy --env {target.env}",
+        )
+    release = store.get(number)
     return VerifyTarget(
-        name=str(target.environment),
-        api_url=str(outputs["api_url"]),
-        api_key=str(outputs["api_key"]),
-        outputs=outputs,
+        name=f"{target.env} (release {number})",
+        api_url=str(release.outputs["api_url"]),
+        api_key=str(release.outputs["api_key"]),
+        outputs=dict(release.outputs),
         make_client=target.client,
+        # Lambda's CodeSha256 is the base64 of the artifact's SHA-256; the release keeps hex.
+        release_code_sha256=base64.b64encode(bytes.fromhex(release.artifact_sha256)).decode(),
     )

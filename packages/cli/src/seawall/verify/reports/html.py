@@ -26,7 +26,14 @@ section,.counts{background:#fff;border:1px solid #d0d7de;border-radius:8px;
   margin:14px 0;overflow:hidden}
 section>h2{margin:0;padding:10px 16px;font-size:16px;border-left:6px solid;background:#f6f8fa}
 .mitigation{padding:6px 16px;color:#57606a}
-.files code{background:#eff1f3;border-radius:4px;padding:1px 5px;margin-right:6px;font-size:12px}
+.files{display:flex;flex-wrap:wrap;gap:4px 6px}
+.files code{background:#eff1f3;border-radius:4px;padding:1px 5px;font-size:12px;
+  word-break:break-all}
+.overview{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:6px;
+  margin:14px 0}
+.overview a{display:block;background:#fff;border:1px solid #d0d7de;border-left:6px solid;
+  border-radius:6px;padding:6px 10px;color:#1f2328;text-decoration:none;font-size:13px}
+.overview small{display:block;color:#57606a}
 table{border-collapse:collapse;width:100%}
 td{border-top:1px solid #d8dee4;padding:8px 16px;vertical-align:top}
 td.status{width:64px}
@@ -98,9 +105,18 @@ def to_html(document: dict[str, Any]) -> str:
         for s, n in document["summary"].items()
         if n
     )
-    sections = []
+    sections, overview = [], []
     for scenario in document["scenarios"]:
         worst = _worst(scenario["checks"])
+        tally = ", ".join(
+            f"{sum(c['status'] == st for c in scenario['checks'])} {st}"
+            for st in COLOURS
+            if any(c["status"] == st for c in scenario["checks"])
+        )
+        overview.append(
+            f'<a href="#{_e(scenario["id"])}" style="border-left-color:{COLOURS[worst]}">'
+            f"{_e(scenario['title'])}<small>{_e(scenario['section'])}: {tally}</small></a>"
+        )
         files = "".join(f"<code>{_e(f)}</code>" for f in scenario["files"])
         rows = "".join(_check_row(c) for c in scenario["checks"])
         sections.append(
@@ -118,5 +134,6 @@ def to_html(document: dict[str, Any]) -> str:
         f"{_e(target.get('api_url'))}; "
         f"started {_e(document['started_at'])}, {document['duration_s']:.1f} s</div></header>"
         f'<main><section class="counts">{counts}</section>'
+        f'<nav class="overview">{"".join(overview)}</nav>'
         f"{''.join(sections)}</main></body></html>\n"
     )
