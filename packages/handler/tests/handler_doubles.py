@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from seawall_handler.api import Api
+from seawall_handler.adapter.api_gateway import Api
 from seawall_handler.config import Settings
 from seawall_handler.observability import Log
 

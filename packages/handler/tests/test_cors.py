@@ -47,7 +47,7 @@ def test_error_responses_carry_cors_headers(call: Harness, method, path, status)
 
 def test_a_crash_still_answers_500_problem_with_cors(aws: Env, monkeypatch) -> None:
     """A bug is simulated by making the domain raise; the response must still be usable."""
-    from seawall_handler.items import Items
+    from seawall_handler.domain.items import Items
 
     def broken(self, item_id):
         raise RuntimeError("bug")
@@ -109,7 +109,7 @@ def test_memoised_answers_stay_right_for_many_origins_and_the_memo_stays_bounded
     """The per-origin memo (cors.MemoCors) answers exactly what the policy answers, for origins
     allowed or not, in any order and after evictions, and never holds more than its size."""
     from retrylib.cors import CorsPolicy
-    from seawall_handler.cors import MemoCors, cors_policy
+    from seawall_handler.adapter.cors import MemoCors, cors_policy
     from seawall_handler.observability import Log
 
     memo = cors_policy([ORIGIN, "https://*.example.com"], Log(write=lambda _: None))

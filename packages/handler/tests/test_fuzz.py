@@ -19,7 +19,7 @@ from handler_doubles import Env, Harness, api_event, body, make_harness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seawall_handler import routes
+from seawall_handler.adapter import routes
 
 DOC = json.loads(resources.files("seawall_handler").joinpath("openapi.json").read_text())
 FUZZ = settings(
@@ -217,8 +217,8 @@ def test_valid_jobs_are_accepted(fuzz_call: Harness, items) -> None:
 def test_no_sqs_event_crashes_the_worker(aws: Env, event) -> None:
     from handler_doubles import FakeClock, FakeContext
 
+    from seawall_handler.adapter.sqs_jobs import Worker
     from seawall_handler.observability import Log
-    from seawall_handler.worker import Worker
 
     clock = FakeClock()
     worker = Worker(

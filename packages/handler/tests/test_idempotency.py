@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from handler_doubles import TABLE, Env, Harness, api_event, body, make_harness, throttling_response
 
-from seawall_handler._aws import Calls
-from seawall_handler.idempotency import Claim, Idempotency, fingerprint
+from seawall_handler.domain.idempotency import Claim, fingerprint
+from seawall_handler.store.aws_calls import Calls
+from seawall_handler.wiring import Services
 
 ITEM = {"name": "once", "data": {"n": 1}}
 
@@ -66,11 +67,15 @@ def test_different_keys_create_different_items(call: Harness, aws: Env) -> None:
 def in_flight(call: Harness, key: str = "key-1", item: object = ITEM) -> Claim:
     """Begin a request with `key` the way a concurrent invocation would, and leave it running."""
     calls = Calls(call.api.clients, lambda: 9.0)
-    claim = Idempotency(calls, TABLE, call.clock.time).begin(
-        "key-1#POST /items",
-        key,
-        fingerprint("POST", "/items", item),
-        lambda: "6f1c2a9e-0000-4000-8000-000000000001",
+    claim = (
+        Services(call.api.settings, calls, call.clock.time)
+        .idempotency()
+        .begin(
+            "key-1#POST /items",
+            key,
+            fingerprint("POST", "/items", item),
+            lambda: "6f1c2a9e-0000-4000-8000-000000000001",
+        )
     )
     assert isinstance(claim, Claim)
     return claim

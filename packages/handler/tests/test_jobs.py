@@ -19,8 +19,8 @@ from handler_doubles import (
     throttling_response,
 )
 
+from seawall_handler.adapter.sqs_jobs import Worker
 from seawall_handler.observability import Log
-from seawall_handler.worker import Worker
 
 
 def job_items(count: int, size: int = 10) -> list[dict[str, Any]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from seawall_handler import endpoints, routes, validation
+from seawall_handler.adapter import endpoints, routes
+from seawall_handler.domain import validation
 
 
 def load() -> dict:

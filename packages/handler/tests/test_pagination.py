@@ -8,7 +8,7 @@ import json
 import pytest
 from handler_doubles import TABLE, Env, Harness, api_event, body, make_harness
 
-from seawall_handler.cursor import CursorCodec
+from seawall_handler.domain.cursor import CursorCodec
 
 
 def create_items(call: Harness, count: int) -> list[dict]:

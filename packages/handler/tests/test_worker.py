@@ -6,7 +6,7 @@ import json
 
 from handler_doubles import Env
 
-from seawall_handler.worker import Worker
+from seawall_handler.adapter.sqs_jobs import Worker
 
 
 def sqs_record(message_id: str, body: str, receive_count: int = 1) -> dict:

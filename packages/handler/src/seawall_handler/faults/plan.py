@@ -25,9 +25,9 @@ from collections.abc import Callable
 from typing import Any
 
 from seawall_handler._record import Record
+from seawall_handler.adapter.http import Response
 from seawall_handler.config import Settings
 from seawall_handler.errors import FieldError
-from seawall_handler.http import Response
 from seawall_handler.observability import Log
 
 MODES = ("exception", "latency", "status_code", "timeout", "throttle")
@@ -151,14 +151,12 @@ class Fault:
             sleep(max(0.0, seconds_left()) + 5.0)
             raise InjectedFault("injected timeout (the function outlived its deadline)")
         elif mode == "status_code":
+            from seawall_handler.adapter.problems import problem  # noqa: PLC0415 - API only
+
             status = self.spec.status_code
-            body = {
-                "type": "urn:seawall:problem:injected-fault",
-                "title": "Injected fault",
-                "status": status,
-                "detail": "fault injection is enabled",
-            }
-            return Response(status, body, content_type="application/problem+json")
+            return problem(
+                status, "injected-fault", "Injected fault", "fault injection is enabled", None
+            )
         elif mode == "throttle":
             self._faults.throttling = True
         return None
@@ -212,23 +210,8 @@ class Faults:
         spec = self.spec
         if not self.throttling or spec is None or self.rng.random() >= spec.throttle_rate:
             return None
-        from botocore.awsrequest import AWSResponse  # noqa: PLC0415 - only when throttling
+        from seawall_handler.store.aws_calls import dynamodb_error_response  # noqa: PLC0415
 
-        body = json.dumps(
-            {
-                "__type": f"com.amazonaws.dynamodb.v20120810#{spec.throttle_error}",
-                "message": "injected by seawall fault injection",
-            }
-        ).encode()
-        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "injected"}
-        return AWSResponse(getattr(request, "url", ""), 400, headers, _Raw(body))
-
-
-class _Raw:
-    """The raw body botocore reads from an AWSResponse."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
+        return dynamodb_error_response(
+            getattr(request, "url", ""), spec.throttle_error, "injected by seawall fault injection"
+        )

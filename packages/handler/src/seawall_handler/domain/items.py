@@ -6,14 +6,40 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
+from seawall_handler.domain.models import Item
 from seawall_handler.errors import NotFound, PreconditionFailed
-from seawall_handler.models import Item
-from seawall_handler.store import Expected, ItemStore, VersionConflict
 
 if TYPE_CHECKING:
-    from seawall_handler.validation import ItemInput
+    from seawall_handler.domain.validation import ItemInput
+
+
+class VersionConflict(Exception):
+    """A conditional write found another version (or no item): `current` is what is stored."""
+
+    def __init__(self, current: Item | None) -> None:
+        super().__init__("conditional write failed")
+        self.current = current
+
+
+#: The versions a conditional write accepts: None = any existing version (`If-Match: *`).
+Expected = frozenset[int] | None
+
+
+class ItemStore(Protocol):
+    def put_new(self, item: Item) -> bool:
+        """Store a new item; False (and nothing written) when its id exists already."""
+
+    def get(self, item_id: str) -> Item | None: ...
+    def update(
+        self, item_id: str, name: str, data: dict[str, Any], updated_at: str, expected: Expected
+    ) -> Item: ...
+    def delete(self, item_id: str, expected: Expected) -> None: ...
+    def page(
+        self, limit: int, after: tuple[str, str] | None
+    ) -> tuple[list[Item], tuple[str, str] | None]: ...
+
 
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -65,7 +91,7 @@ class Items:
         return self.get(item.id)
 
     def get(self, item_id: str) -> Item:
-        item = self._store.get(item_id) if _ID.fullmatch(item_id) else None  # is_item_id
+        item = self._store.get(item_id) if is_item_id(item_id) else None
         if item is None:
             raise NotFound(f"no item with id {item_id!r}")
         return item

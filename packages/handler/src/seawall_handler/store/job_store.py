@@ -13,30 +13,12 @@ job of any allowed size fits SQS's 256 KB message limit.
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
-from seawall_handler._aws import Calls, condition_failed
+from seawall_handler.domain.jobs import JobConflict
+from seawall_handler.domain.models import Job
 from seawall_handler.errors import Unavailable
-from seawall_handler.models import Job
-
-JOB_TTL = 30 * 24 * 3600
-CHUNK_TTL = 7 * 24 * 3600
-
-
-class JobConflict(Exception):
-    """A conditional job update lost: the job is not in the state the update expected."""
-
-
-class JobStore(Protocol):
-    def put_chunks(self, job_id: str, chunks: list[str], expires_at: int) -> None: ...
-    def put_queued(self, job: Job, expires_at: int) -> None: ...
-    def get(self, job_id: str) -> Job | None: ...
-    def chunk(self, job_id: str, index: int) -> list[dict[str, Any]] | None: ...
-    def start(self, job_id: str, now: str) -> None: ...
-    def chunk_done(self, job_id: str, index: int, written: int, now: str) -> None: ...
-    def finish(
-        self, job_id: str, status: str, now: str, failed: int = 0, error: str | None = None
-    ) -> None: ...
+from seawall_handler.store.aws_calls import Calls, condition_failed
 
 
 def job_key(job_id: str) -> dict[str, Any]:

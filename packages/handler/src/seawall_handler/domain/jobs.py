@@ -16,14 +16,34 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from seawall_handler.domain.items import is_item_id, timestamp
+from seawall_handler.domain.models import Item, Job
+from seawall_handler.domain.validation import JobInput
 from seawall_handler.errors import NotFound, Unavailable
-from seawall_handler.items import is_item_id, timestamp
-from seawall_handler.job_store import CHUNK_TTL, JOB_TTL, JobConflict, JobStore
-from seawall_handler.models import Item, Job
-from seawall_handler.validation import JobInput
 
 #: Payload per chunk record; with items of at most 64 KiB a chunk stays below DynamoDB's 400 KB.
 CHUNK_BYTES = 300_000
+
+
+#: How long the table keeps a job record and its chunks (the DynamoDB TTL attribute).
+JOB_TTL = 30 * 24 * 3600
+CHUNK_TTL = 7 * 24 * 3600
+
+
+class JobConflict(Exception):
+    """A conditional job update lost: the job is not in the state the update expected."""
+
+
+class JobStore(Protocol):
+    def put_chunks(self, job_id: str, chunks: list[str], expires_at: int) -> None: ...
+    def put_queued(self, job: Job, expires_at: int) -> None: ...
+    def get(self, job_id: str) -> Job | None: ...
+    def chunk(self, job_id: str, index: int) -> list[dict[str, Any]] | None: ...
+    def start(self, job_id: str, now: str) -> None: ...
+    def chunk_done(self, job_id: str, index: int, written: int, now: str) -> None: ...
+    def finish(
+        self, job_id: str, status: str, now: str, failed: int = 0, error: str | None = None
+    ) -> None: ...
 
 
 class JobQueue(Protocol):

@@ -13,40 +13,15 @@ the API promises that items round-trip unchanged.
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from seawall_handler import _json
-from seawall_handler._aws import Calls, condition_failed
+from seawall_handler.domain.items import Expected, VersionConflict
+from seawall_handler.domain.models import Item
 from seawall_handler.errors import Unavailable
-from seawall_handler.models import Item
+from seawall_handler.store.aws_calls import Calls, condition_failed
 
 ITEMS_PARTITION = "ITEMS"
-
-
-class VersionConflict(Exception):
-    """A conditional write found another version (or no item): `current` is what is stored."""
-
-    def __init__(self, current: Item | None) -> None:
-        super().__init__("conditional write failed")
-        self.current = current
-
-
-#: The versions a conditional write accepts: None = any existing version (`If-Match: *`).
-Expected = frozenset[int] | None
-
-
-class ItemStore(Protocol):
-    def put_new(self, item: Item) -> bool:
-        """Store a new item; False (and nothing written) when its id exists already."""
-
-    def get(self, item_id: str) -> Item | None: ...
-    def update(
-        self, item_id: str, name: str, data: dict[str, Any], updated_at: str, expected: Expected
-    ) -> Item: ...
-    def delete(self, item_id: str, expected: Expected) -> None: ...
-    def page(
-        self, limit: int, after: tuple[str, str] | None
-    ) -> tuple[list[Item], tuple[str, str] | None]: ...
 
 
 def item_key(item_id: str) -> dict[str, Any]:
@@ -111,7 +86,7 @@ class DynamoItemStore:
         return True
 
     def get(self, item_id: str) -> Item | None:
-        key = {"pk": {"S": f"ITEM#{item_id}"}, "sk": {"S": "ITEM"}}  # item_key(item_id)
+        key = item_key(item_id)
         response = self._calls.call("dynamodb", "get_item", TableName=self._table, Key=key)
         record = response.get("Item")
         return item_from_record(record) if record else None

@@ -2,8 +2,8 @@
 
 A cursor is `<payload>.<tag>`: the payload (base64url JSON of the last item's `created_at` and
 `id`) and an HMAC-SHA256 tag over it, truncated to 128 bits. The key is 32 random bytes kept in
-the table itself (record `pk=CONFIG sk=CURSOR_KEY`), created by the first function instance
-that needs it with a conditional put, so every instance of every function agrees on it without a
+the table itself (store/cursor_key_store.py), created by the first function instance that needs
+it with a conditional put, so every instance of every function agrees on it without a
 secret in the function's configuration. Anyone who can read that record can read every item
 anyway, so it protects nothing the table does not already protect.
 
@@ -19,18 +19,14 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 import re
-from typing import Any
 
-from seawall_handler._aws import Calls, condition_failed
+from seawall_handler.domain.items import is_item_id
 from seawall_handler.errors import MalformedRequest
-from seawall_handler.items import is_item_id
 
 MAX_CURSOR = 512
 _TAG_BYTES = 16
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-KEY_RECORD = {"pk": {"S": "CONFIG"}, "sk": {"S": "CURSOR_KEY"}}
 
 
 def _b64(data: bytes) -> str:
@@ -83,32 +79,3 @@ class CursorCodec:
         ):
             raise invalid
         return created_at, item_id
-
-
-def load_codec(calls: Calls, table: str) -> CursorCodec:
-    """A codec with the table's cursor key, created if no instance has created it yet."""
-    return CursorCodec(_load_or_create_key(calls, table))
-
-
-def _load_or_create_key(calls: Calls, table: str) -> bytes:
-    found = calls.call("dynamodb", "get_item", TableName=table, Key=KEY_RECORD, ConsistentRead=True)
-    if "Item" in found:
-        return _key_of(found["Item"])
-    try:
-        calls.call(
-            "dynamodb",
-            "put_item",
-            TableName=table,
-            Item={**KEY_RECORD, "key": {"B": os.urandom(32)}},
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-    except Exception as exc:
-        if not condition_failed(exc):
-            raise
-        # Another instance created it between our read and our write: use theirs.
-    found = calls.call("dynamodb", "get_item", TableName=table, Key=KEY_RECORD, ConsistentRead=True)
-    return _key_of(found["Item"])
-
-
-def _key_of(record: dict[str, Any]) -> bytes:
-    return bytes(record["key"]["B"])

@@ -11,11 +11,12 @@ Endpoints are never hard-coded: botocore honours `AWS_ENDPOINT_URL` (the local e
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 import botocore.session
 
@@ -59,7 +60,7 @@ class Clients:
 
     One retry budget per process (per dependency): retries of all invocations that this warm
     instance serves draw from it, so a throttled table is not hammered by retry storms.
-    `register` lets fault injection hook into every client's events (see faults.py).
+    `event_hooks` let fault injection hook into every client's events (see faults/plan.py).
     """
 
     def __init__(
@@ -69,7 +70,6 @@ class Clients:
         # Connect plus read timeout: the time one attempt may take.
         self.attempt_timeout = timeouts[0] + timeouts[1]
         self._sleep = sleep
-        self._policy: Any = None
         # The invocation whose call is running: the shared policy reads its deadline and
         # counts into its stats (Lambda runs one invocation at a time per process).
         self.active: Calls | None = None
@@ -80,33 +80,32 @@ class Clients:
         # One jitter source per process: seeding a new Random per request costs ~20 us.
         self.rng = random.Random()
         self.event_hooks: list[tuple[str, Callable[..., Any]]] = []
+        # The process's DynamoDB/SQS retry policy, built once (building one per request costs
+        # more than the rest of the request's own work).
+        self.policy = self._build_policy()
 
-    def policy(self) -> Any:
-        """The process's DynamoDB/SQS retry policy, built once (building one per request costs
-        more than the rest of the request's own work)."""
-        if self._policy is None:
-            attempt = self.attempt_timeout
+    def _build_policy(self) -> retrylib.RetryPolicy:
+        attempt = self.attempt_timeout
 
-            def seconds_left() -> float:
-                return self.active.seconds_left() - attempt if self.active else 0.0
+        def seconds_left() -> float:
+            return self.active.seconds_left() - attempt if self.active else 0.0
 
-            def on_retry(**hook: Any) -> None:
-                if self.active:
-                    self.active.stats.on_retry(**hook)
+        def on_retry(**hook: Any) -> None:
+            if self.active:
+                self.active.stats.on_retry(**hook)
 
-            def on_giveup(**hook: Any) -> None:
-                if self.active:
-                    self.active.stats.on_giveup(**hook)
+        def on_giveup(**hook: Any) -> None:
+            if self.active:
+                self.active.stats.on_giveup(**hook)
 
-            self._policy = retrylib.aws.dynamodb_policy(
-                deadline=seconds_left,
-                budget=self.budget,
-                on_retry=on_retry,
-                on_giveup=on_giveup,
-                rng=self.rng,
-                sleep=self._sleep,
-            )
-        return self._policy
+        return retrylib.aws.dynamodb_policy(
+            deadline=seconds_left,
+            budget=self.budget,
+            on_retry=on_retry,
+            on_giveup=on_giveup,
+            rng=self.rng,
+            sleep=self._sleep,
+        )
 
     def client(self, service: str) -> Any:
         client = self._clients.get(service)
@@ -142,23 +141,18 @@ class Calls:
     def check_time(self) -> None:
         """Refuse to start an attempt that might not finish before the deadline."""
         if self.seconds_left() < self.clients.attempt_timeout:
-            self._out_of_time()
-
-    def _out_of_time(self) -> NoReturn:
-        self.stats.deadline_hits += 1
-        raise Unavailable("not enough time left to complete the request")
+            self.stats.deadline_hits += 1
+            raise Unavailable("not enough time left to complete the request")
 
     def call(self, service: str, operation: str, /, **params: Any) -> Any:
         """`client.<operation>(**params)` with retries; `Unavailable` when it cannot be done."""
-        if self.seconds_left() < self.clients.attempt_timeout:  # check_time, inlined
-            self._out_of_time()
+        self.check_time()
         clients = self.clients
-        # Clients.client and Clients.policy, read from their caches (built on first use).
-        client = clients._clients.get(service) or clients.client(service)
+        client = clients.client(service)
         self.stats.calls += 1
         clients.active = self
         try:
-            return (clients._policy or clients.policy()).call(getattr(client, operation), **params)
+            return clients.policy.call(getattr(client, operation), **params)
         except retrylib.DeadlineExceeded as exc:
             self.stats.deadline_hits += 1
             raise Unavailable(f"{service} did not answer in time", exc.retry_after) from exc
@@ -173,9 +167,29 @@ class Calls:
         client = self.clients.client("dynamodb")
         self.stats.calls += 1
         self.clients.active = self
-        return retrylib.aws.batch_write_all(client, table, items, policy=self.clients.policy())
+        return retrylib.aws.batch_write_all(client, table, items, policy=self.clients.policy)
 
 
 def condition_failed(error: BaseException) -> bool:
     """Whether `error` is DynamoDB's ConditionalCheckFailedException (a condition did not hold)."""
     return retrylib.aws.error_code(error) == "ConditionalCheckFailedException"
+
+
+def dynamodb_error_response(url: str, code: str, message: str) -> Any:
+    """A botocore response carrying DynamoDB error `code` (HTTP 400), for a `before-send` hook
+    to answer instead of sending: fault injection's throttling."""
+    from botocore.awsrequest import AWSResponse  # noqa: PLC0415 - only when faults are injected
+
+    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message})
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "injected"}
+    return AWSResponse(url, 400, headers, _RawBody(body.encode()))
+
+
+class _RawBody:
+    """The raw body botocore reads from an AWSResponse."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body

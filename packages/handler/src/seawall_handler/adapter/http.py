@@ -169,6 +169,11 @@ def parse_json_body(request: Request, limit: int) -> object:
         raise MalformedRequest(f"the body is not valid JSON: {reason}") from exc
 
 
+def etag(version: int) -> str:
+    """The strong entity tag of an item version."""
+    return f'"{version}"'
+
+
 class Response:
     """What the function answers: a status, a JSON body (or none) and headers."""
 

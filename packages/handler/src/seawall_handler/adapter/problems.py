@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from seawall_handler import errors
-from seawall_handler.endpoints import etag
-from seawall_handler.http import Response
+from seawall_handler.adapter.http import Response, etag
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -29,20 +28,29 @@ def problem_type(slug: str) -> str:
     return f"urn:seawall:problem:{slug}"
 
 
-def problem(status: int, slug: str, title: str, detail: str, request_id: str) -> Response:
-    body = {
-        "type": problem_type(slug),
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "request_id": request_id,
-    }
-    return Response(status, body, content_type=PROBLEM_JSON)
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    request_id: str | None,
+    *,
+    retry_after: int = 1,
+) -> Response:
+    """A problem document; every 503 the API answers is built here, so it is the one place that
+    sets `Retry-After`."""
+    body: dict[str, object] = {"type": problem_type(slug), "title": title, "status": status}
+    body["detail"] = detail
+    if request_id is not None:
+        body["request_id"] = request_id
+    headers = {"Retry-After": str(retry_after)} if status == 503 else {}
+    return Response(status, body, headers, content_type=PROBLEM_JSON)
 
 
 def from_error(error: errors.SeawallError, request_id: str) -> Response:
     status, slug, title = _MAPPING.get(type(error), (400, "bad-request", "Bad request"))
-    response = problem(status, slug, title, error.detail, request_id)
+    retry_after = error.retry_after if isinstance(error, errors.Unavailable) else 1
+    response = problem(status, slug, title, error.detail, request_id, retry_after=retry_after)
     body = response.body
     assert isinstance(body, dict)
     if isinstance(error, errors.ValidationFailed):
@@ -53,8 +61,6 @@ def from_error(error: errors.SeawallError, request_id: str) -> Response:
         body["limit_bytes"] = error.limit
     elif isinstance(error, errors.PreconditionFailed) and error.current_version is not None:
         response.headers["ETag"] = etag(error.current_version)
-    elif isinstance(error, errors.Unavailable):
-        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

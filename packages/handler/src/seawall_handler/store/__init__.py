@@ -1,0 +1,1 @@
+"""DynamoDB and SQS behind the domain's protocols; the only layer that talks to AWS."""
