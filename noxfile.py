@@ -129,6 +129,28 @@ def up(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def loadtest(session: nox.Session) -> None:
+    """`seawall loadtest` against the running `seawall up`, or a local stack started for the run
+    (`-- args` go to it, e.g. `-- --users 20 --duration 2m --report load-report`)."""
+    require_terraform(session)
+    prepare(session)
+    session.install(RETRYLIB, f"{CLI}[local,load]")
+    session.run("seawall", "loadtest", "--up", *session.posargs)
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """schemathesis against the handler's openapi.json on a local stack, longer than in `tests`
+    (`-- N` examples per operation, default 100; fixed seed, at most 10 minutes)."""
+    require_terraform(session)
+    prepare(session)
+    session.install(RETRYLIB, HANDLER, f"{CLI}[local]", "pytest", *FUZZ)
+    session.env["SEAWALL_FUZZ_EXAMPLES"] = session.posargs[0] if session.posargs else "100"
+    session.env["SEAWALL_FUZZ_MAX_TIME_S"] = "600"
+    session.run("pytest", "tests/fuzz", "-x")
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks, side by side with ratios (`-- retrylib handler up` to pick areas)."""
     prepare(session)

@@ -50,3 +50,51 @@ def test_body_limits_are_documented() -> None:
     text = json.dumps(load())
     assert f"{endpoints.ITEM_BODY_LIMIT} bytes" in text
     assert f"{endpoints.JOB_BODY_LIMIT} bytes" in text
+
+
+def operations() -> list[tuple[str, str, dict]]:
+    document = load()
+    return [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    ]
+
+
+def resolve(response: dict) -> dict:
+    ref = response.get("$ref", "")
+    return load()["components"]["responses"][ref.rsplit("/", 1)[-1]] if ref else response
+
+
+def gateway_error_schema(response: dict) -> str:
+    return resolve(response)["content"]["application/json"]["schema"]["$ref"]
+
+
+# Regression tests for what schemathesis found on the local stack (tests/fuzz): API Gateway's
+# own answers, which never reach the function, were missing from the document.
+
+
+def test_every_keyed_operation_documents_api_gateway_s_403_for_a_missing_or_wrong_key() -> None:
+    document = load()
+    for path, method, operation in operations():
+        keyed = operation.get("security", document["security"]) != []
+        assert ("403" in operation["responses"]) == keyed, (method, path)
+        if keyed:
+            schema = gateway_error_schema(operation["responses"]["403"])
+            assert schema == "#/components/schemas/GatewayError"
+
+
+def test_every_operation_documents_throttling_and_the_integration_timeout() -> None:
+    for path, method, operation in operations():
+        for status in ("429", "504"):
+            assert status in operation["responses"], (method, path, status)
+            schema = gateway_error_schema(operation["responses"][status])
+            assert schema == "#/components/schemas/GatewayError"
+
+
+def test_the_gateway_error_shape_is_the_stack_s_gateway_response_template() -> None:
+    # terraform/modules/rest-api renders {"message", "type", "requestId"} for every gateway error.
+    schema = load()["components"]["schemas"]["GatewayError"]
+    assert set(schema["properties"]) == {"message", "type", "requestId"}
+    assert schema["required"] == ["message"]

@@ -18,9 +18,9 @@ from seawall.commands._common import progress, project
 from seawall.errors import PrerequisiteError, SeawallError, UsageError
 from seawall.load.loadrun import Target, run_load_test
 from seawall.load.runner import Plan
-from seawall.load.shape import parse_shape
-from seawall.load.slo import DEFAULTS, parse_slo
-from seawall.local import read_session, session_connection, stack_terraform
+from seawall.load.shape import Steps, parse_shape
+from seawall.load.slo import DEFAULTS, Slo, parse_slo
+from seawall.local import LocalStack, read_session, session_connection, stack_terraform
 from seawall.project import Project
 
 ENVIRONMENTS = ("local", "dev", "prod")
@@ -61,6 +61,11 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--i-know-this-is-prod", action="store_true", help="required to load-test prod"
     )
+    parser.add_argument(
+        "--up",
+        action="store_true",
+        help="with no local stack running, start one for the run (stopped afterwards)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -79,6 +84,17 @@ def run(args: argparse.Namespace) -> int:
             "Locust is not installed", hint="pip install 'seawall[load]' (the load extra)"
         )
     current = project(args)
+    if args.up and args.env == "local" and not args.api_url and read_session(current) is None:
+        with LocalStack(
+            current, tf_mirror=args.tf_mirror, on_phase=lambda name: progress(f"{name}...")
+        ):
+            return _run(args, current, slo, shape, duration)
+    return _run(args, current, slo, shape, duration)
+
+
+def _run(
+    args: argparse.Namespace, current: Project, slo: Slo, shape: Steps | None, duration: int
+) -> int:
     target = _target(args, current)
     users = args.rps if args.rps is not None else args.users
     stamp = time.strftime("%Y%m%d-%H%M%S")
