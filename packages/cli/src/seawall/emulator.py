@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from seawall.errors import PrerequisiteError, SeawallError
-from seawall.processes import child_process_options, stop_process
+from seawall.processes import child_process_options, guarded_command, stop_process
 
 DEFAULT_REGION = "us-west-2"
 # moto accepts any credentials; these make it obvious in a log that nothing real was used.
@@ -227,7 +227,9 @@ class Emulator:
             self._log = self._log_path.open("w+b")
         else:
             self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _stop_process
-        command = [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(port)]
+        command = guarded_command(
+            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(port)]
+        )
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
             stdin=subprocess.DEVNULL,

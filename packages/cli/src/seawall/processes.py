@@ -1,31 +1,68 @@
 """Child processes seawall starts (emulator, gateway, function environments, terraform): how they
-are started so that none outlives us, and how they are stopped."""
+are started so that none outlives us, and how they are stopped.
+
+A child must die with its parent even when the parent is killed with SIGKILL. Linux offers
+PR_SET_PDEATHSIG, but it has to be set in the child, and setting it between fork and exec
+(`preexec_fn`) is documented as unsafe in a process with threads (the gateway starts function
+environments from its invoker threads and the SQS poller): a lock held by another thread at fork
+time can deadlock the child. So it is set after exec instead, where the child is a fresh
+single-threaded process:
+
+- seawall's own Python children (the runtime, the function bootstrap) call `die_with_parent` first
+  thing, with the parent's pid passed to them;
+- any other program (moto's server, terraform) is started through this module's launcher,
+  `python -m seawall.processes <parent pid> -- <argv>`, which sets it and then execs the program
+  (the setting survives exec).
+
+Either way the child checks afterwards that its parent is still the one it expects: if the parent
+died before the setting took effect, the child exits at once instead of living on as an orphan.
+Note that Linux signals the child when the *thread* that started it ends; the threads that start
+children here (main thread, invoker pool, pollers) live as long as the runtime.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
 from typing import Any
 
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask Linux to send SIGTERM to this child when its parent dies, so no server is orphaned."""
-    with contextlib.suppress(Exception):
-        import ctypes  # noqa: PLC0415 - only in the forked child, only on Linux
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+PARENT_PID_ENV = "SEAWALL_PARENT_PID"
+_PR_SET_PDEATHSIG = 1
 
 
 def child_process_options() -> dict[str, Any]:
-    """Popen options for helper servers: own session (Ctrl-C is ours to handle, in order)
-    and, on Linux, death with the parent."""
-    options: dict[str, Any] = {"start_new_session": True}
-    if sys.platform.startswith("linux"):
-        options["preexec_fn"] = _die_with_parent
-    return options
+    """Popen options for helper servers: their own session (Ctrl-C is ours to handle, in order).
+    No `preexec_fn`: see the module's docstring for how they die with us."""
+    return {"start_new_session": True}
+
+
+def guarded_command(argv: list[str]) -> list[str]:
+    """`argv` run through the launcher that ties it to this process's life (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return list(argv)
+    return [sys.executable, "-m", "seawall.processes", str(os.getpid()), "--", *argv]
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """Ask Linux to send SIGTERM to this process when `parent_pid` (our parent) dies; exit now if
+    it already has. A no-op off Linux or without a parent pid."""
+    if parent_pid is None or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes  # noqa: PLC0415 - only on Linux
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent_pid:  # the parent died before the setting took effect
+        os._exit(1)
+
+
+def parent_pid_from_env() -> int | None:
+    value = os.environ.get(PARENT_PID_ENV, "")
+    return int(value) if value.isdigit() else None
 
 
 def stop_process(
@@ -41,3 +78,23 @@ def stop_process(
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def main(argv: list[str]) -> int:
+    """The launcher: `python -m seawall.processes <parent pid> -- program args...`."""
+    if len(argv) < 3 or argv[1] != "--" or not argv[0].isdigit():
+        usage = "usage: python -m seawall.processes <parent pid> -- <program> [args...]"
+        print(usage, file=sys.stderr)
+        return 2
+    die_with_parent(int(argv[0]))
+    program = argv[2:]
+    try:
+        os.execvp(program[0], program)  # noqa: S606 - the argv our caller built
+    except OSError as error:
+        print(f"seawall: cannot run {program[0]}: {error}", file=sys.stderr)
+        return 127
+    return 0  # pragma: no cover - exec does not return
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

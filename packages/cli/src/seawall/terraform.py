@@ -28,7 +28,7 @@ from python_terraform import IsFlagged
 from python_terraform import Terraform as _ArgvBuilder
 
 from seawall.errors import PrerequisiteError, SeawallError
-from seawall.processes import child_process_options, stop_process
+from seawall.processes import child_process_options, guarded_command, stop_process
 from seawall.tfevents import ApplyEvent, ApplyProgress, Diagnostic, parse_event, retry_reason
 
 # The modules' own `required_version` (terraform/*/versions.tf: validations that refer to other
@@ -296,7 +296,7 @@ class Terraform:
             if log:
                 log.write(f"$ {' '.join(argv)}\n")
             process = subprocess.Popen(  # noqa: S603 - terraform, with arguments we built
-                argv,
+                guarded_command(argv),
                 cwd=self.module_dir,
                 env=self._env,
                 stdin=subprocess.DEVNULL,

@@ -54,8 +54,30 @@ def _load_handler(spec: str) -> Any:
     return getattr(module, function_name)
 
 
+def _die_with_parent() -> None:
+    """PR_SET_PDEATHSIG, set here after exec where it is safe (see seawall/processes.py, which
+    this module cannot import: it may run under another interpreter than seawall's)."""
+    parent = os.environ.get("SEAWALL_PARENT_PID", "")
+    if not parent.isdigit() or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes  # noqa: PLC0415 - only on Linux
+        import signal  # noqa: PLC0415
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except Exception:  # noqa: S110 - without it, the closed stdin still ends the loop below
+        pass
+    if os.getppid() != int(parent):
+        os._exit(1)
+
+
 def main(argv: list[str]) -> int:
     code_dir, result_fd = argv[1], int(argv[2])
+    _die_with_parent()
+    # Run as a script, this file's directory heads sys.path: the function's imports must not see
+    # the runtime's own modules there.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     sys.path.insert(0, code_dir)  # the function's code wins over anything installed here
     os.chdir(code_dir)
     results = os.fdopen(result_fd, "w", buffering=1, encoding="utf-8")

@@ -249,7 +249,11 @@ class Gateway:
         if not invocation.ok:
             if invocation.payload.get("errorType") == "TooManyRequestsException":
                 trace.integration_status = 429
-                return self._error(THROTTLED, request, trace)
+                # A throttled Lambda proxy integration answers 500 {"message": "Internal server
+                # error"}: API Gateway does not pass Lambda's 429 on (AWS knowledge center, "How do
+                # I troubleshoot issues for API Gateway endpoints that integrate with Lambda?",
+                # section "Throttling occurs").
+                return self._error(INTEGRATION_FAILURE, request, trace)
             trace.integration_status = 200  # Lambda answered; the function raised
             return self._error(BAD_RESPONSE, request, trace)
         trace.integration_status = 200

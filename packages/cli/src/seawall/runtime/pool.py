@@ -1,34 +1,121 @@
 """Warm execution environments for one function: worker processes running bootstrap.py.
 
 Like Lambda, an environment runs one invocation at a time; the pool reuses idle ones and starts new
-ones (a cold start) up to the function's concurrency limit. An environment that exceeds the
-function's timeout is killed and replaced, and the invocation fails with "Task timed out".
-Function output goes to a log file with Lambda's START / END / REPORT lines around each invocation.
+ones (a cold start) up to the function's concurrency limit; beyond it an invocation is throttled at
+once, as Lambda throttles (reserved concurrency 0 throttles every invocation). An environment that
+exceeds the function's timeout is killed and replaced, and the invocation fails with "Task timed
+out". Function output goes to a log file with Lambda's START / END / REPORT lines around each
+invocation and, with a `LogShipper`, to the function's log group in the emulator (a stream per
+environment); each invocation's AWS/Lambda metrics go to `Metrics` when one is given.
+
+The worker runs under the function's runtime (python3.12 for `python3.12`) when that interpreter is
+installed; otherwise under seawall's own Python, with a warning naming the mismatch.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import json
 import os
+import random
 import select
+import shutil
 import subprocess
 import sys
 import threading
 import time
 import uuid
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from seawall.processes import child_process_options
+from seawall.processes import PARENT_PID_ENV, child_process_options
+from seawall.runtime import bootstrap
 from seawall.runtime.bootstrap import OUTPUT_DONE
+from seawall.runtime.cloudwatch_logs import LogShipper
 from seawall.runtime.functions import FunctionSpec
+from seawall.runtime.metrics import Metrics, lambda_concurrency, lambda_invocation, lambda_throttle
 
 DEFAULT_CONCURRENCY = 10
+REFRESH_S = 0.25  # how stale a function's configuration may be while invocations flow
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit
-ACQUIRE_TIMEOUT_S = 30.0  # how long an invocation waits for a free environment (else throttled)
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
+THROTTLED_ERROR = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
+
+
+class RuntimeMismatch(UserWarning):
+    """The function's runtime is not installed; its code runs under another Python."""
+
+
+@functools.cache
+def runtime_interpreter(runtime: str) -> str:
+    """The interpreter for a Lambda runtime name (python3.12 -> a working `python3.12` on PATH, or
+    in pyenv's versions), else this one, with a RuntimeMismatch warning that names both."""
+    here = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if runtime == here:
+        return sys.executable
+    if runtime.startswith("python"):
+        for candidate in _candidates(runtime):
+            if _reports_version(candidate, runtime.removeprefix("python")):
+                return candidate
+    warnings.warn(
+        f"the function's runtime is {runtime or 'unknown'} but no working {runtime or 'runtime'} "
+        f"is installed here: its code runs under {here} ({sys.executable})",
+        RuntimeMismatch,
+        stacklevel=2,
+    )
+    return sys.executable
+
+
+# What Lambda's Python runtime provides beside the function's code (build.py leaves them out of the
+# zip): another interpreter gets seawall's copies of them (pure Python), and nothing else of ours.
+_RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+def runtime_packages(directory: Path) -> Path:
+    """`directory`, holding links to this interpreter's copies of the runtime-provided modules."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in _RUNTIME_MODULES:
+        found = importlib.util.find_spec(name)
+        if found is None or not found.origin:
+            continue
+        origin = Path(found.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        link = directory / source.name
+        if not link.exists():
+            with contextlib.suppress(FileExistsError):  # another environment made it first
+                link.symlink_to(source)
+    return directory
+
+
+def _candidates(runtime: str) -> list[str]:
+    found = [shutil.which(runtime) or ""]
+    pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    version = runtime.removeprefix("python")
+    found += sorted(
+        (str(p) for p in Path(pyenv_root, "versions").glob(f"{version}.*/bin/{runtime}")),
+        reverse=True,
+    )
+    return [c for c in found if c]
+
+
+def _reports_version(interpreter: str, version: str) -> bool:
+    """Whether `interpreter` runs and is `version` (a shim on PATH may be neither)."""
+    try:
+        out = subprocess.run(  # noqa: S603 - an interpreter path we found, a fixed script
+            [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and out.stdout.strip() == version
 
 
 @dataclass(frozen=True)
@@ -42,16 +129,21 @@ class Invocation:
 
 
 class FunctionLog:
-    """One function's log file, shared by its environments (lines never interleave mid-line)."""
+    """One function's log file, shared by its environments (lines never interleave mid-line),
+    and, with a shipper, its log group in the emulator: a line with a stream goes there too."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, group: str = "", shipper: LogShipper | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("a", encoding="utf-8", buffering=1)
         self._lock = threading.Lock()
+        self._group = group
+        self._shipper = shipper
 
-    def write(self, line: str) -> None:
+    def write(self, line: str, stream: str = "") -> None:
         with self._lock:
             self._file.write(line if line.endswith("\n") else line + "\n")
+        if self._shipper is not None and stream and self._group:
+            self._shipper.emit(self._group, stream, line.rstrip("\n"))
 
     def close(self) -> None:
         with self._lock:
@@ -62,14 +154,24 @@ class Environment:
     """One execution environment: a bootstrap process with its code and configuration."""
 
     def __init__(
-        self, spec: FunctionSpec, code_dir: Path, env: dict[str, str], log: FunctionLog
+        self,
+        spec: FunctionSpec,
+        code_dir: Path,
+        env: dict[str, str],
+        log: FunctionLog,
+        interpreter: str = sys.executable,
     ) -> None:
         self.spec = spec
         self.stream = f"{time.strftime('%Y/%m/%d')}/[{spec.version}]{uuid.uuid4().hex}"
         read_fd, write_fd = os.pipe()
-        environment = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.stream}
-        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and bootstrap
-            [sys.executable, "-m", "seawall.runtime.bootstrap", str(code_dir), str(write_fd)],
+        environment = {
+            **env,
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.stream,
+            PARENT_PID_ENV: str(os.getpid()),
+        }
+        # The bootstrap runs as a file, so that an interpreter without seawall can run it.
+        self._process = subprocess.Popen(  # noqa: S603 - the runtime's interpreter, our bootstrap
+            [interpreter, bootstrap.__file__, str(code_dir), str(write_fd)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -96,7 +198,9 @@ class Environment:
                 "errorMessage": "init phase timed out or the runtime exited",
                 "errorType": "Runtime.Unknown",
             }
-            self._log.write(f"INIT_REPORT Status: error\tError Type: {error['errorType']}")
+            self._log.write(
+                f"INIT_REPORT Status: error\tError Type: {error['errorType']}", self.stream
+            )
             self.close()
             return Invocation("", False, error, 0.0, None)
         self.init_ms = float(message["init_ms"])
@@ -108,7 +212,7 @@ class Environment:
 
     def invoke(self, event: Any, request_id: str, cold: bool) -> Invocation:
         timeout_s = self.spec.timeout_s
-        self._log.write(f"START RequestId: {request_id} Version: {self.spec.version}")
+        self._log.write(f"START RequestId: {request_id} Version: {self.spec.version}", self.stream)
         request = {
             "event": event,
             "request_id": request_id,
@@ -133,7 +237,8 @@ class Environment:
                 if timed_out
                 else "Runtime exited without providing a reason"
             )
-            self._log.write(f"{_timestamp()} {request_id} {message}")
+            self._log.write(f"{_timestamp()} {request_id} {message}", self.stream)
+            max_memory = self.max_memory_mb()
             self.close()
             error = {
                 "errorMessage": message,
@@ -142,6 +247,7 @@ class Environment:
             result = Invocation(request_id, False, error, elapsed_ms, init_ms, timed_out=timed_out)
         else:
             self._output_done.wait(timeout=2.0)  # so the log reads START, output, END in order
+            max_memory = self.max_memory_mb()
             result = Invocation(
                 request_id,
                 bool(answer["ok"]),
@@ -149,14 +255,26 @@ class Environment:
                 float(answer.get("duration_ms", elapsed_ms)),
                 init_ms,
             )
-        self._log.write(f"END RequestId: {request_id}")
+        self._log.write(f"END RequestId: {request_id}", self.stream)
         init = f"\tInit Duration: {init_ms:.2f} ms" if init_ms is not None else ""
         self._log.write(
             f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms:.2f} ms\t"
             f"Billed Duration: {max(1, round(result.duration_ms + 0.4999))} ms\t"
-            f"Memory Size: {self.spec.memory_mb} MB{init}"
+            f"Memory Size: {self.spec.memory_mb} MB\tMax Memory Used: {max_memory} MB{init}",
+            self.stream,
         )
         return result
+
+    def max_memory_mb(self) -> int:
+        """The environment's peak resident memory so far (Linux: VmHWM), as REPORT gives it."""
+        try:
+            with open(f"/proc/{self._process.pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return max(1, round(int(line.split()[1]) / 1024))
+        except (OSError, ValueError, IndexError):
+            pass
+        return 0
 
     def close(self) -> None:
         if self._process.poll() is None:
@@ -180,11 +298,43 @@ class Environment:
                 if line.rstrip("\n") == OUTPUT_DONE:
                     self._output_done.set()
                 else:
-                    self._log.write(line)
+                    self._log.write(line, self.stream)
+
+
+class Concurrency:
+    """A function's concurrency, shared by every pool that invokes it (its plain ARN, its
+    aliases): Lambda counts reserved concurrency per function."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.running = 0
+        self._lock = threading.Lock()
+
+    def try_acquire(self) -> int | None:
+        """The number running with this one, or None (throttled) when the limit is reached."""
+        with self._lock:
+            if self.running >= self.limit:
+                return None
+            self.running += 1
+            return self.running
+
+    def release(self) -> None:
+        with self._lock:
+            self.running -= 1
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One version an invocation may run: its configuration, code, and routing weight."""
+
+    spec: FunctionSpec
+    code_dir: Path
+    weight: float = 1.0
 
 
 class FunctionPool:
-    """The warm environments of one function, up to its concurrency limit."""
+    """The warm environments of one function (or alias: then of the versions its routing
+    configuration names, picked by weight per invocation), up to its concurrency limit."""
 
     def __init__(
         self,
@@ -193,37 +343,89 @@ class FunctionPool:
         *,
         aws_env: dict[str, str],
         log_path: Path,
+        metrics: Metrics | None = None,
+        log_shipper: LogShipper | None = None,
+        concurrency: Concurrency | None = None,
+        resource: str = "",
+        choose: Callable[[list[float]], int] | None = None,
+        refresh: Callable[[], list[Variant] | None] | None = None,
     ) -> None:
         self.spec = spec
-        self._code_dir = code_dir
-        self._env = _environment(spec, code_dir, aws_env)
-        self._log = FunctionLog(log_path)
-        self._limit = spec.reserved_concurrency or DEFAULT_CONCURRENCY
+        self._aws_env = aws_env
+        self._log = FunctionLog(log_path, group=spec.log_group, shipper=log_shipper)
+        self._metrics = metrics
+        self._resource = resource  # e.g. "api:live" for an alias, as Lambda's Resource dimension
+        self.concurrency = concurrency or Concurrency(_limit(spec))
+        self._choose = choose or _weighted_choice
+        self._interpreters: dict[str, str] = {}
+        self._variants: list[Variant] = []
         self._idle: list[Environment] = []
-        self._busy = 0
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
         self._closed = False
+        self._refresh = refresh
+        self._checked_at = time.monotonic()
+        self.set_variants([Variant(spec, code_dir)])
+
+    def set_variants(self, variants: list[Variant]) -> None:
+        """New configuration or routing: later invocations use it; idle environments of a
+        configuration no longer named are retired (busy ones finish their invocation first)."""
+        with self._lock:
+            self._variants = list(variants)
+            self.spec = variants[0].spec
+            self.concurrency.limit = _limit(self.spec)
+            current = [v.spec for v in variants]
+            retired = [e for e in self._idle if e.spec not in current]
+            self._idle = [e for e in self._idle if e.spec in current]
+        for environment in retired:
+            environment.close()
+
+    @property
+    def variants(self) -> list[Variant]:
+        return list(self._variants)
 
     def invoke(self, event: Any) -> Invocation:
-        """Run one invocation; waits up to ACQUIRE_TIMEOUT_S for a free environment."""
+        """Run one invocation, or throttle it at once when the function's concurrency is used
+        up (TooManyRequestsException, as Lambda answers a synchronous invoke)."""
         request_id = str(uuid.uuid4())
-        environment, cold = self._acquire()
-        if environment is None:
-            return Invocation(
-                request_id,
-                False,
-                {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."},
-                0.0,
-                None,
-            )
+        self._maybe_refresh()
+        running = self.concurrency.try_acquire()
+        if running is None:
+            if self._metrics is not None:
+                lambda_throttle(self._metrics, self.spec.name, self._resource)
+            return Invocation(request_id, False, dict(THROTTLED_ERROR), 0.0, None)
+        if self._metrics is not None:
+            lambda_concurrency(self._metrics, self.spec.name, running)
         try:
+            environment, cold = self._acquire()
             if cold:
                 failure = environment.initialise()
                 if failure is not None:
+                    self._record(failure)
                     return failure
-            return environment.invoke(event, request_id, cold)
-        finally:
+            result = environment.invoke(event, request_id, cold)
+            self._record(result)
             self._release(environment)
+            return result
+        finally:
+            self.concurrency.release()
+
+    def _maybe_refresh(self) -> None:
+        """A configuration or routing change made in the emulator (update-function-configuration,
+        an alias's new weights) applies from the next invocation on: at most every REFRESH_S,
+        one cheap revision check (see service.py), never a round trip per request."""
+        if self._refresh is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked_at < REFRESH_S:
+                return
+            self._checked_at = now
+        try:
+            variants = self._refresh()
+        except Exception:  # the emulator going away: keep serving what we have
+            return
+        if variants:
+            self.set_variants(variants)
 
     def close(self) -> None:
         with self._lock:
@@ -233,31 +435,69 @@ class FunctionPool:
             environment.close()
         self._log.close()
 
-    def _acquire(self) -> tuple[Environment | None, bool]:
-        deadline = time.monotonic() + ACQUIRE_TIMEOUT_S
+    def _record(self, result: Invocation) -> None:
+        if self._metrics is not None:
+            lambda_invocation(
+                self._metrics,
+                self.spec.name,
+                ok=result.ok,
+                duration_ms=result.duration_ms,
+                resource=self._resource,
+            )
+
+    def _acquire(self) -> tuple[Environment, bool]:
         with self._lock:
-            while True:
-                while self._idle:
-                    environment = self._idle.pop()
+            variants = self._variants
+            variant = variants[self._choose([v.weight for v in variants])]
+            for index in range(len(self._idle) - 1, -1, -1):
+                environment = self._idle[index]
+                if environment.spec == variant.spec:
+                    del self._idle[index]
                     if environment.alive:
-                        self._busy += 1
                         return environment, False
-                if self._busy < self._limit:
-                    self._busy += 1
+                    environment.close()
                     break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._lock.wait(remaining):
-                    return None, False
-        return Environment(self.spec, self._code_dir, self._env, self._log), True
+        spec = variant.spec
+        interpreter = self._interpreter(spec.runtime)
+        env = _environment(spec, variant.code_dir, self._aws_env)
+        if interpreter != sys.executable:
+            provided = runtime_packages(variant.code_dir.parent / ".runtime-packages")
+            env["PYTHONPATH"] = str(provided)
+        return Environment(spec, variant.code_dir, env, self._log, interpreter), True
+
+    def _interpreter(self, runtime: str) -> str:
+        if runtime not in self._interpreters:
+            self._interpreters[runtime] = runtime_interpreter(runtime)
+        return self._interpreters[runtime]
 
     def _release(self, environment: Environment) -> None:
         with self._lock:
-            self._busy -= 1
-            if environment.alive and not self._closed:
+            keep = (
+                environment.alive
+                and not self._closed
+                and any(environment.spec == v.spec for v in self._variants)
+            )
+            if keep:
                 self._idle.append(environment)
-            else:
-                environment.close()
-            self._lock.notify()
+        if not keep:
+            environment.close()
+
+
+def _limit(spec: FunctionSpec) -> int:
+    # Reserved concurrency 0 is a limit (every invocation throttles), not "unset".
+    return DEFAULT_CONCURRENCY if spec.reserved_concurrency is None else spec.reserved_concurrency
+
+
+def _weighted_choice(weights: list[float]) -> int:
+    """An index drawn with probability proportional to its weight (the alias's routing)."""
+    if len(weights) == 1:
+        return 0
+    point = random.random() * sum(weights)  # traffic shifting, not security
+    for index, weight in enumerate(weights):
+        point -= weight
+        if point < 0:
+            return index
+    return len(weights) - 1
 
 
 def _environment(spec: FunctionSpec, code_dir: Path, aws_env: dict[str, str]) -> dict[str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from seawall.emulator import Connection
 from seawall.errors import SeawallError
-from seawall.processes import child_process_options, stop_process
+from seawall.processes import child_process_options, guarded_command, stop_process
 
 READY_TIMEOUT_S = 60.0
 
@@ -50,7 +50,7 @@ class GatewayProcess:
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("ab") as log:
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                self._command,
+                guarded_command(self._command),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=log,

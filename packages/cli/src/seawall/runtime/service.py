@@ -1,16 +1,25 @@
 """The local runtime as one object: read the stack from the emulator, warm pools, serve HTTP and
-poll queues."""
+poll queues; record logs and metrics into the emulator and evaluate the stack's alarms.
+
+Every loop it starts (metric and log delivery, alarm evaluation, queue polling) runs on a thread of
+this process and stops with `stop()`.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from seawall.emulator import Connection
+from seawall.runtime.alarms import TIME_SCALE_ENV, AlarmEvaluator
+from seawall.runtime.cloudwatch_logs import LogShipper
 from seawall.runtime.functions import code_directory, load_function
 from seawall.runtime.gateway import Gateway
-from seawall.runtime.pool import FunctionLog, FunctionPool
+from seawall.runtime.metrics import MetricPublisher, Metrics, MetricStore
+from seawall.runtime.pool import Concurrency, FunctionLog, FunctionPool, Variant
 from seawall.runtime.records import json_access_log
 from seawall.runtime.refresh import Refresher
 from seawall.runtime.restapi import RestApi, load_rest_api, load_stage_limits
@@ -39,6 +48,20 @@ class LocalRuntime:
         self._aws_env = connection.client_env()
         self._lambda = connection.client("lambda")
         self.pools: dict[str, FunctionPool] = {}
+        self._concurrency: dict[str, Concurrency] = {}
+
+        cloudwatch = connection.client("cloudwatch")
+        self.metric_store = MetricStore()
+        self._publisher = MetricPublisher(cloudwatch)
+        self.metrics = Metrics(self.metric_store, self._publisher)
+        self.log_shipper = LogShipper(connection.client("logs"), self.metrics)
+        self.alarms = AlarmEvaluator(
+            self.metric_store,
+            cloudwatch,
+            connection.client("sns"),
+            region=region,
+            time_scale=alarm_time_scale(),
+        )
 
         api = load_rest_api(connection.client("apigateway"), api_id, stage)
         for arn in sorted(_integration_functions(api)):
@@ -70,6 +93,9 @@ class LocalRuntime:
         return self.server.url
 
     def start(self) -> LocalRuntime:
+        self._publisher.start()
+        self.log_shipper.start()
+        self.alarms.start()
         self._thread.start()
         self._limits.start()
         for poller in self.pollers:
@@ -86,6 +112,9 @@ class LocalRuntime:
         for pool in self.pools.values():
             pool.close()
         self._access_log.close()
+        self.alarms.stop()
+        self.log_shipper.stop()
+        self._publisher.stop()
 
     def __enter__(self) -> LocalRuntime:
         return self.start()
@@ -101,15 +130,95 @@ class LocalRuntime:
     def _pool(self, function_arn: str) -> FunctionPool:
         """The pool for a function ARN as the stack names it (plain or alias-qualified)."""
         if function_arn not in self.pools:
-            spec = load_function(self._lambda, function_arn)
-            code_dir = code_directory(spec, self._artifact_store, self._work_dir / "functions")
-            self.pools[function_arn] = FunctionPool(
+            target = FunctionTarget(self._lambda, function_arn)
+            variants = target.variants(self._variant)
+            spec = variants[0].spec
+            limit = spec.reserved_concurrency
+            concurrency = self._concurrency.setdefault(
+                spec.name, Concurrency(10 if limit is None else limit)
+            )
+            pool = FunctionPool(
                 spec,
-                code_dir,
+                variants[0].code_dir,
                 aws_env=self._aws_env,
                 log_path=self._work_dir / "logs" / "functions" / f"{spec.name}.log",
+                metrics=self.metrics,
+                log_shipper=self.log_shipper,
+                concurrency=concurrency,
+                resource=target.resource,
+                refresh=lambda: target.changed_variants(self._variant),
             )
+            pool.set_variants(variants)
+            self.pools[function_arn] = pool
         return self.pools[function_arn]
+
+    def _variant(self, qualified_arn: str, weight: float) -> Variant:
+        spec = load_function(self._lambda, qualified_arn)
+        return Variant(
+            spec, code_directory(spec, self._artifact_store, self._work_dir / "functions"), weight
+        )
+
+
+class FunctionTarget:
+    """What an integration or mapping invokes: a function (its $LATEST or a version) or an
+    alias, whose routing configuration splits invocations between two versions by weight (the
+    canary of a deploy). `changed_variants` is the cheap revision check: one control-plane call
+    (GetAlias, or GetFunctionConfiguration for an unqualified function) and the configurations
+    are only read again when its RevisionId changed."""
+
+    def __init__(self, lambda_client: Any, arn: str) -> None:
+        self._lambda = lambda_client
+        self.arn = arn
+        parts = arn.split(":")
+        self.name = parts[6] if len(parts) > 6 else arn
+        qualifier = parts[7] if len(parts) > 7 else ""
+        is_alias = bool(qualifier) and qualifier != "$LATEST" and not qualifier.isdigit()
+        self.alias = qualifier if is_alias else ""
+        self.resource = f"{self.name}:{qualifier}" if qualifier else ""
+        self._revision = ""
+        self._concurrency: int | None = None
+
+    def variants(self, load: Any) -> list[Variant]:
+        self._revision, self._concurrency = self._revision_now()
+        if not self.alias:
+            return [load(self.arn, 1.0)]
+        alias = self._lambda.get_alias(FunctionName=self.name, Name=self.alias)
+        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        primary = [load(f"{_unqualified(self.arn)}:{alias['FunctionVersion']}", 1.0)]
+        extra = [load(f"{_unqualified(self.arn)}:{v}", float(w)) for v, w in weights.items()]
+        primary_weight = max(0.0, 1.0 - sum(v.weight for v in extra))
+        return [Variant(primary[0].spec, primary[0].code_dir, primary_weight), *extra]
+
+    def changed_variants(self, load: Any) -> list[Variant] | None:
+        if self._revision_now() == (self._revision, self._concurrency):
+            return None
+        return self.variants(load)
+
+    def _revision_now(self) -> tuple[str, int | None]:
+        if self.alias:
+            revision = self._lambda.get_alias(FunctionName=self.name, Name=self.alias)
+        else:
+            revision = self._lambda.get_function_configuration(FunctionName=self.arn)
+        concurrency = self._lambda.get_function_concurrency(FunctionName=self.name)
+        reserved = concurrency.get("ReservedConcurrentExecutions")
+        return str(revision.get("RevisionId", "")), reserved
+
+
+def _unqualified(arn: str) -> str:
+    return ":".join(arn.split(":")[:7])
+
+
+def alarm_time_scale() -> float:
+    """SEAWALL_ALARM_TIME_SCALE: how many times faster than real time alarm periods pass (for
+    tests and drills: at 60 a one-minute period lasts a second). 1 when unset."""
+    value = os.environ.get(TIME_SCALE_ENV, "").strip()
+    try:
+        scale = float(value) if value else 1.0
+    except ValueError:
+        raise ValueError(f"{TIME_SCALE_ENV} must be a number, not {value!r}") from None
+    if scale <= 0:
+        raise ValueError(f"{TIME_SCALE_ENV} must be positive, not {value!r}")
+    return scale
 
 
 def _integration_functions(api: RestApi) -> set[str]:

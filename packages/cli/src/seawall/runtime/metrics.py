@@ -1,0 +1,243 @@
+"""Metrics the local runtime produces, kept for alarm evaluation and published to the emulator.
+
+On AWS, Lambda and API Gateway publish their own metrics (AWS/Lambda, AWS/ApiGateway) and
+CloudWatch Logs turns EMF lines and metric-filter matches into metrics. Locally the runtime does all
+of that: every datapoint goes into a `MetricStore` (raw values, so percentiles such as p99 are
+exact) that the alarm evaluator reads, and into a `MetricPublisher` that sends it to the emulator's
+CloudWatch in batches from its own thread, so `aws cloudwatch get-metric-statistics` sees them and
+no request waits on a CloudWatch call.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+FLUSH_INTERVAL_S = 1.0
+PUT_BATCH = 500  # PutMetricData takes at most 1000 datums per call
+MAX_PENDING = 50_000  # beyond this the oldest unsent datapoints are dropped (the store keeps them)
+RETENTION_S = 3 * 3600.0  # the store's memory: longer than any alarm the stack defines looks back
+
+Dimensions = tuple[tuple[str, str], ...]
+
+
+def dimensions(**names: str) -> Dimensions:
+    return tuple(sorted(names.items()))
+
+
+@dataclass(frozen=True)
+class MetricKey:
+    namespace: str
+    name: str
+    dimensions: Dimensions  # sorted: CloudWatch matches the exact set, whatever its order
+
+
+@dataclass(frozen=True)
+class Datum:
+    key: MetricKey
+    value: float
+    unit: str
+    timestamp: float  # seconds since the epoch
+
+
+class MetricStore:
+    """Raw datapoints per metric, in time order, for the last RETENTION_S seconds."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._series: dict[MetricKey, deque[tuple[float, float]]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def add(self, datum: Datum) -> None:
+        with self._lock:
+            series = self._series[datum.key]
+            if series and datum.timestamp < series[-1][0]:
+                # Rare (threads racing): keep the series sorted for the window lookups.
+                items = list(series)
+                bisect.insort(items, (datum.timestamp, datum.value))
+                self._series[datum.key] = deque(items)
+            else:
+                series.append((datum.timestamp, datum.value))
+            horizon = self._clock() - RETENTION_S
+            while series and series[0][0] < horizon:
+                series.popleft()
+
+    def values(self, key: MetricKey, start: float, end: float) -> list[float]:
+        """The values with start <= timestamp < end."""
+        with self._lock:
+            series = list(self._series.get(key, ()))
+        times = [t for t, _ in series]
+        first, last = bisect.bisect_left(times, start), bisect.bisect_left(times, end)
+        return [value for _, value in series[first:last]]
+
+    def keys(self) -> list[MetricKey]:
+        with self._lock:
+            return list(self._series)
+
+
+class MetricPublisher:
+    """Sends datapoints to the emulator's CloudWatch in batches, off the request path."""
+
+    def __init__(self, cloudwatch: Any, *, interval_s: float = FLUSH_INTERVAL_S) -> None:
+        self._cloudwatch = cloudwatch
+        self._interval_s = interval_s
+        self._pending: deque[Datum] = deque(maxlen=MAX_PENDING)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="metrics", daemon=True)
+        self.failures = 0
+
+    def start(self) -> MetricPublisher:
+        self._thread.start()
+        return self
+
+    def put(self, datum: Datum) -> None:
+        with self._lock:
+            self._pending.append(datum)
+
+    def flush(self) -> None:
+        with self._lock:
+            batch, self._pending = list(self._pending), deque(maxlen=MAX_PENDING)
+        by_namespace: dict[str, list[Datum]] = defaultdict(list)
+        for datum in batch:
+            by_namespace[datum.key.namespace].append(datum)
+        for namespace, data in by_namespace.items():
+            for start in range(0, len(data), PUT_BATCH):
+                try:
+                    self._cloudwatch.put_metric_data(
+                        Namespace=namespace,
+                        MetricData=[_metric_datum(d) for d in data[start : start + PUT_BATCH]],
+                    )
+                except Exception:  # the emulator going away must not kill the runtime
+                    self.failures += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self.flush()
+
+
+def _metric_datum(datum: Datum) -> dict[str, Any]:
+    return {
+        "MetricName": datum.key.name,
+        "Dimensions": [{"Name": name, "Value": value} for name, value in datum.key.dimensions],
+        "Value": datum.value,
+        "Unit": datum.unit,
+        "Timestamp": datum.timestamp,
+    }
+
+
+class Metrics:
+    """Where the runtime records a metric: the store (for alarms) and the emulator (for people)."""
+
+    def __init__(
+        self,
+        store: MetricStore,
+        publisher: MetricPublisher | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self._publisher = publisher
+        self._clock = clock
+
+    def record(
+        self,
+        namespace: str,
+        name: str,
+        value: float,
+        *,
+        unit: str = "None",
+        dims: Dimensions = (),
+        timestamp: float | None = None,
+    ) -> None:
+        datum = Datum(
+            MetricKey(namespace, name, dims),
+            float(value),
+            unit,
+            self._clock() if timestamp is None else timestamp,
+        )
+        self.store.add(datum)
+        if self._publisher is not None:
+            self._publisher.put(datum)
+
+    def record_many(self, data: Iterable[Datum]) -> None:
+        for datum in data:
+            self.store.add(datum)
+            if self._publisher is not None:
+                self._publisher.put(datum)
+
+
+# -- what AWS services publish -----------------------------------------------------------------
+
+
+def lambda_invocation(
+    metrics: Metrics, function_name: str, *, ok: bool, duration_ms: float, resource: str = ""
+) -> None:
+    """AWS/Lambda's per-invocation metrics: Invocations, Errors (0 or 1, so the average is the
+    error rate), Duration. Published per FunctionName, and per FunctionName+Resource for a
+    qualified (alias) invocation, as Lambda does."""
+    for dims in _function_dimensions(function_name, resource):
+        metrics.record("AWS/Lambda", "Invocations", 1, unit="Count", dims=dims)
+        metrics.record("AWS/Lambda", "Errors", 0 if ok else 1, unit="Count", dims=dims)
+        metrics.record("AWS/Lambda", "Duration", duration_ms, unit="Milliseconds", dims=dims)
+
+
+def lambda_throttle(metrics: Metrics, function_name: str, resource: str = "") -> None:
+    for dims in _function_dimensions(function_name, resource):
+        metrics.record("AWS/Lambda", "Throttles", 1, unit="Count", dims=dims)
+
+
+def lambda_concurrency(metrics: Metrics, function_name: str, running: int) -> None:
+    metrics.record(
+        "AWS/Lambda",
+        "ConcurrentExecutions",
+        running,
+        unit="Count",
+        dims=dimensions(FunctionName=function_name),
+    )
+
+
+def _function_dimensions(function_name: str, resource: str) -> list[Dimensions]:
+    plain = dimensions(FunctionName=function_name)
+    if resource and resource != function_name:
+        return [plain, dimensions(FunctionName=function_name, Resource=resource)]
+    return [plain]
+
+
+def api_request(
+    metrics: Metrics,
+    api_name: str,
+    stage: str,
+    *,
+    status: int,
+    latency_ms: float,
+    integration_latency_ms: float | None,
+) -> None:
+    """AWS/ApiGateway's per-request metrics with the ApiName and Stage dimensions (the ones the
+    stack's alarms use): Count, 4XXError and 5XXError (0 or 1: the average is the rate), Latency
+    and, when the integration was called, IntegrationLatency."""
+    dims = dimensions(ApiName=api_name, Stage=stage)
+    metrics.record("AWS/ApiGateway", "Count", 1, unit="Count", dims=dims)
+    metrics.record("AWS/ApiGateway", "4XXError", int(400 <= status < 500), unit="Count", dims=dims)
+    metrics.record("AWS/ApiGateway", "5XXError", int(status >= 500), unit="Count", dims=dims)
+    metrics.record("AWS/ApiGateway", "Latency", latency_ms, unit="Milliseconds", dims=dims)
+    if integration_latency_ms is not None:
+        metrics.record(
+            "AWS/ApiGateway",
+            "IntegrationLatency",
+            integration_latency_ms,
+            unit="Milliseconds",
+            dims=dims,
+        )

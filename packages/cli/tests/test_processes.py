@@ -1,0 +1,87 @@
+"""Children die with their parent, set up without preexec_fn (unsafe with threads)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from seawall.processes import child_process_options, guarded_command
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
+
+# A parent that starts a long-lived child through the launcher, prints its pid, and waits.
+PARENT = """
+import subprocess, sys, time
+from seawall.processes import child_process_options, guarded_command
+child = subprocess.Popen(
+    guarded_command([sys.executable, "-c", "import time; time.sleep(60)"]),
+    **child_process_options(),
+)
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _gone(pid: int, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        # A dead child not yet reaped by init shows as a zombie: that counts as gone.
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                if stat.read().split(") ")[1].startswith("Z"):
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_no_preexec_fn_is_used() -> None:
+    assert "preexec_fn" not in child_process_options()
+
+
+@linux_only
+def test_a_child_started_through_the_launcher_dies_when_its_parent_is_killed() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        child_pid = int(parent.stdout.readline())
+        time.sleep(0.3)  # the launcher has exec'd the child by now
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        assert _gone(child_pid, within_s=5)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+
+
+@linux_only
+def test_the_launcher_runs_the_program_with_its_arguments() -> None:
+    out = subprocess.run(
+        guarded_command([sys.executable, "-c", "import sys; print(sys.argv[1:])", "a", "b c"]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "['a', 'b c']"
+
+
+def test_the_launcher_refuses_a_malformed_command_line() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "seawall.processes", "not-a-pid", "ls"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 2
+    assert "usage" in out.stderr
