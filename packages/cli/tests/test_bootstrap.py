@@ -6,11 +6,13 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
 from seawall.backend import BackendSettings, ensure_state_bucket
-from seawall.bootstrap import LOGGING_ROLE_NAME, bootstrap
+from seawall.bootstrap import LOGGING_ROLE_NAME, bootstrap, ensure_logging_role, logging_policy
 from seawall.emulator import Emulator
 from seawall.target import Target
 
@@ -86,3 +88,48 @@ def test_the_tls_only_policy_refuses_plain_http(target: Target) -> None:
         s3.put_object(Bucket="tls-only-probe", Key="state", Body=b"{}")
     assert refused.value.response["Error"]["Code"] in ("AccessDenied", "403")
     assert ensure_state_bucket(s3, settings, tls_only=True) == []  # idempotent with the policy
+
+
+def test_a_new_role_not_yet_usable_by_api_gateway_is_retried() -> None:
+    """AWS only (the emulator accepts the role at once): right after CreateRole, UpdateAccount
+    answers BadRequestException until IAM has propagated the role. Stubbed with AWS's shapes."""
+
+    def client(service: str):
+        made = boto3.client(
+            service, region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x"
+        )
+        return made, Stubber(made)
+
+    iam, iam_stub = client("iam")
+    apigateway, apigateway_stub = client("apigateway")
+    arn = f"arn:aws:iam::123456789012:role/{LOGGING_ROLE_NAME}"
+    role = {
+        "Path": "/",
+        "RoleName": LOGGING_ROLE_NAME,
+        "RoleId": "AROAEXAMPLEEXAMPLE1",
+        "Arn": arn,
+        "CreateDate": "2026-01-01T00:00:00Z",
+    }
+    iam_stub.add_response("get_role", {"Role": role})
+    iam_stub.add_response(
+        "get_role_policy",
+        {
+            "RoleName": LOGGING_ROLE_NAME,
+            "PolicyName": "write-execution-logs-us-west-2",
+            "PolicyDocument": json.dumps(logging_policy("us-west-2", "123456789012")),
+        },
+    )
+    apigateway_stub.add_response("get_account", {})
+    apigateway_stub.add_client_error(
+        "update_account",
+        service_error_code="BadRequestException",
+        service_message="The role ARN does not have required permissions set to API Gateway",
+        http_status_code=400,
+    )
+    apigateway_stub.add_response("update_account", {"cloudwatchRoleArn": arn})
+    slept: list[float] = []
+    with iam_stub, apigateway_stub:
+        got, changes = ensure_logging_role(iam, apigateway, "us-west-2", sleep=slept.append)
+    assert got == arn
+    assert changes == ["API Gateway account logging role set"]
+    assert len(slept) == 1  # one wait, then the second attempt succeeded

@@ -28,6 +28,8 @@ class CountQuota:
     default: int  # the documented default
     code: tuple[str, str] | None  # (ServiceCode, QuotaCode) when Service Quotas has it
     usage: Callable[[Context], int]
+    # where `default` comes from, said in the detail when nothing in the account reports it
+    source: str = "documented default"
 
 
 def _count_pages(client: Any, operation: str, key: str, **kwargs: Any) -> int:
@@ -63,14 +65,18 @@ COUNT_QUOTAS = (
         ("dynamodb", "L-F98FE922"), _tables,
     ),
     # Regional REST APIs per region: 600, fixed (API Gateway's documented quotas).
-    CountQuota("quota.rest-apis", "REST APIs", "aws_api_gateway_rest_api", 600, None, _rest_apis),
+    CountQuota(
+        "quota.rest-apis", "REST APIs", "aws_api_gateway_rest_api", 600, None, _rest_apis,
+        "documented, fixed",
+    ),
+    # No Service Quotas code is read for these two: a conservative bound, not the account's value.
     CountQuota(
         "quota.alarms", "CloudWatch metric alarms", "aws_cloudwatch_metric_alarm", 5000, None,
-        _alarms,
+        _alarms, "assumed bound, not read from the account",
     ),
     CountQuota(
         "quota.log-groups", "CloudWatch log groups", "aws_cloudwatch_log_group", 1_000_000, None,
-        _log_groups,
+        _log_groups, "assumed bound, not read from the account",
     ),
     CountQuota(
         "quota.buckets", "S3 general purpose buckets", "aws_s3_bucket", 10_000,
@@ -208,7 +214,7 @@ def _count(context: Context, quota: CountQuota) -> CheckResult:
 def quota_value(context: Context, quota: CountQuota) -> tuple[int, str]:
     """The quota's value and where it came from."""
     if quota.code is None:
-        return quota.default, "documented, fixed"
+        return quota.default, quota.source
     service_code, quota_code = quota.code
     client = context.target.client("service-quotas")
     for operation, source in (
@@ -220,7 +226,7 @@ def quota_value(context: Context, quota: CountQuota) -> tuple[int, str]:
             return int(value), source
         except Exception:  # noqa: S112 - try the next source
             continue
-    return quota.default, "documented default; Service Quotas did not answer"
+    return quota.default, f"{quota.source}; Service Quotas did not answer"
 
 
 def _request_increase(context: Context, code: tuple[str, str], desired: int) -> str:
