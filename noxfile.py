@@ -154,7 +154,7 @@ def fuzz(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks, side by side with ratios (`-- retrylib handler up` to pick areas)."""
     prepare(session)
-    session.install(RETRYLIB, HANDLER, f"{CLI}[local]", *BENCH_NEEDS)
+    session.install(RETRYLIB, HANDLER, f"{CLI}[local,load]", *BENCH_NEEDS)
     areas = session.posargs or sorted(p.parent.name for p in (ROOT / "bench").glob("*/run.py"))
     for area in areas:
         session.run("python", f"bench/{area}/run.py")

@@ -22,8 +22,8 @@ from seawall.load.shape import Steps, parse_shape
 from seawall.load.slo import DEFAULTS, Slo, parse_slo
 from seawall.local import LocalStack, read_session, session_connection, stack_terraform
 from seawall.project import Project
-
-ENVIRONMENTS = ("local", "dev", "prod")
+from seawall.target import target_from_args as deploy_target
+from seawall.verify.target import deployed_target
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -34,7 +34,14 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         "stack (or --env / --api-url), gate on an SLO, audit that nothing acknowledged was "
         "lost, write reports, and delete what the run created.",
     )
-    parser.add_argument("--env", choices=ENVIRONMENTS, default="local", help="default: local")
+    parser.add_argument(
+        "--env",
+        default="local",
+        help="local (default: the running `seawall up`), or a deployed environment, whose live "
+        "release names the API URL and key",
+    )
+    parser.add_argument("--region", default=None, help="a deployed environment's AWS region")
+    parser.add_argument("--profile", default=None, help="the AWS profile to read its release")
     parser.add_argument("--api-url", help="the stage URL (default: the environment's)")
     parser.add_argument(
         "--api-key", default=os.environ.get("SEAWALL_API_KEY"), help="default: $SEAWALL_API_KEY"
@@ -74,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             "refusing to load-test prod", hint="add --i-know-this-is-prod if you mean it"
         )
-    slo = parse_slo(args.slo, DEFAULTS[args.env])
+    slo = parse_slo(args.slo, DEFAULTS.get(args.env, DEFAULTS["dev"]))
     shape = parse_shape(args.shape) if args.shape else None
     duration = _seconds(args.duration)
     if args.workers < 0 or args.users < 1 or (args.rps is not None and args.rps < 1):
@@ -129,10 +136,21 @@ def _target(args: argparse.Namespace, current: Project) -> Target:
             raise UsageError("--api-url needs --api-key (or $SEAWALL_API_KEY)")
         return Target(args.env, args.api_url.rstrip("/"), args.api_key)
     if args.env != "local":
-        raise UsageError(
-            f"--env {args.env}: give the stage's --api-url and --api-key",
-            hint="seawall outputs --json prints api_url and api_key",
+        # The live release of a deployed environment names its API URL and key (AWS credentials
+        # of the environment's account: --profile, or the usual AWS variables).
+        deployed = deployed_target(
+            deploy_target(
+                argparse.Namespace(
+                    project_dir=args.project_dir,
+                    env=args.env,
+                    region=args.region,
+                    profile=args.profile,
+                    endpoint_url=None,
+                    var=[],
+                )
+            )
         )
+        return Target(args.env, deployed.api_url, args.api_key or deployed.api_key)
     session = read_session(current)
     if session is None:
         raise SeawallError("no local stack is running", hint="start one with: seawall up")

@@ -31,6 +31,9 @@ def build_summary(
     for (route, status), count in sorted(ledger.expected.items()):
         expected.setdefault(route, {})[str(status)] = count
     total = stats.total
+    expected_count = sum(ledger.expected.values())
+    # Goodput: the answers that did what was asked (neither an error nor a 429/412/503).
+    good = max(total.requests - total.failures - expected_count, 0)
     return {
         "target": target,
         "run_prefix": run_prefix,  # every item of the run is named with it
@@ -40,10 +43,11 @@ def build_summary(
         "workers": workers,
         "requests": total.requests,
         "rps": round(total.rps, 1),
+        "goodput_rps": round(total.rps * good / total.requests, 1) if total.requests else 0.0,
         **total.percentiles_ms,
         "routes": {route.route: route.as_dict() for route in stats.routes},
         "failures": {
-            "expected": sum(ledger.expected.values()),
+            "expected": expected_count,
             "expected_by_route": expected,
             "unexpected": total.failures,
             "unexpected_by_error": stats.failures,
@@ -64,8 +68,8 @@ def render(summary: dict[str, Any]) -> str:
         f"seawall loadtest: {summary['target']} ({summary['environment']})"
         + (" [interrupted]" if summary["interrupted"] else ""),
         f"  requests  {summary['requests']} in {summary['duration_s']} s, "
-        f"{summary['rps']} rps; p50 {_ms(summary['p50'])} p95 {_ms(summary['p95'])} "
-        f"p99 {_ms(summary['p99'])}",
+        f"{summary['rps']} rps ({summary['goodput_rps']} good); p50 {_ms(summary['p50'])} "
+        f"p95 {_ms(summary['p95'])} p99 {_ms(summary['p99'])}",
         f"  answers   {summary['failures']['unexpected']} unexpected failures, "
         f"{summary['failures']['expected']} expected (429/412/503+Retry-After)",
         "",
