@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seawall.preflight import iam_policies, iam_simulation, quotas, timeouts
+from seawall.preflight import alarms, iam_policies, iam_simulation, quotas, static, timeouts
 from seawall.preflight.context import Context
 from seawall.preflight.log_bucket import alternative_suffix
 from seawall.preflight.planview import PlanView
@@ -432,3 +433,56 @@ def test_alternative_suffixes_fit_the_bucket_name_rules(account: str, counter: i
     suffix = alternative_suffix(account, counter)
     assert re.fullmatch(r"[a-z0-9]{8}", suffix)
     assert suffix == alternative_suffix(account, counter)  # deterministic
+
+
+# -- alarm subscribers and checkov -------------------------------------------------------------
+
+
+def alarm_plan(subscribers: int) -> dict:
+    changes = [resource("module.monitoring.aws_sns_topic.this", {"name": "alarms"})]
+    changes += [
+        resource(
+            f'module.monitoring.aws_sns_topic_subscription.email["{n}@example.com"]',
+            {"protocol": "email"},
+        )
+        for n in range(subscribers)
+    ]
+    return {"resource_changes": changes}
+
+
+def test_prod_alarms_that_notify_nobody_warn_with_how_to_subscribe() -> None:
+    (result,) = alarms.check(context(alarm_plan(0)))
+    assert result.status == "warn"
+    assert "alarm_email_addresses" in result.hint
+    (subscribed,) = alarms.check(context(alarm_plan(2)))
+    assert subscribed.status == "pass"
+
+
+def test_alarms_without_subscribers_outside_prod_pass() -> None:
+    dev = Context(
+        target=FakeTarget({}, env="dev"),
+        project=Project(Path("/nonexistent")),
+        plan=PlanView(alarm_plan(0)),
+    )
+    (result,) = alarms.check(dev)
+    assert result.status == "pass"
+
+
+def test_checkov_is_optional(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no checkov on it
+    result = static._checkov(context({}))
+    assert (result.status, result.detail) == ("warn", "checkov is not installed")
+
+
+def test_checkov_findings_fail(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake = tmp_path / "checkov"  # prints a report in checkov's -o json shape
+    fake.write_text(
+        "#!/bin/sh\necho '"
+        + json.dumps([{"check_type": "terraform", "summary": {"passed": 40, "failed": 2}}])
+        + "'\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = static._checkov(context({}))
+    assert result.status == "fail"
+    assert result.detail == "2 checkov findings (40 passed)"

@@ -34,7 +34,8 @@ def bucket_owner(context: Context, name: str) -> str:
     except s3.exceptions.ClientError as error:
         if client_error_code(error) in ("404", "NoSuchBucket", "NotFound"):
             return "free"
-        if client_error_code(error) not in ("403", "AccessDenied", "Forbidden"):
+        # 403: someone else's; 301/400: it lives in another region (and may still be ours).
+        if client_error_code(error) not in ("403", "AccessDenied", "Forbidden", "301", "400"):
             raise
     ours = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
     return "ours" if name in ours else "taken"
