@@ -50,6 +50,7 @@ module "api_function" {
   handler                         = "seawall_handler.api.handler"
   zip_path                        = var.function_zip_path
   zip_sha256                      = var.function_zip_sha256
+  runtime                         = var.function_runtime
   memory_size                     = var.api_function.memory_size
   timeout                         = var.api_function.timeout
   api_integration_timeout_seconds = var.api_integration_timeout_seconds
@@ -90,6 +91,7 @@ module "worker_function" {
   handler                 = "seawall_handler.worker.handler"
   zip_path                = var.function_zip_path
   zip_sha256              = var.function_zip_sha256
+  runtime                 = var.function_runtime
   memory_size             = var.worker_function.memory_size
   timeout                 = var.worker_function.timeout
   reserved_concurrency    = var.worker_function.reserved_concurrency

@@ -10,6 +10,12 @@ variable "function_zip_sha256" {
   type        = string
 }
 
+variable "function_runtime" {
+  description = "Lambda Python runtime of both functions: the one whose Python built the zip (its .pyc files are that Python's)."
+  type        = string
+  default     = "python3.12"
+}
+
 variable "log_bucket_suffix" {
   description = "Suffix for the log bucket name; empty unless the CLI retries after a bucket-name conflict."
   type        = string

@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from seawall.build import build_runtime
 from seawall.emulator import Emulator
 from seawall.local import LocalStack
 
@@ -199,7 +200,8 @@ def test_functions_follow_the_contract(aws_emulator, outputs) -> None:
     }
     for name, handler in handlers.items():
         config = lambda_.get_function_configuration(FunctionName=name)
-        assert config["Runtime"] == "python3.12"
+        # The runtime follows the Python that built the zip (seawall.build.build_runtime).
+        assert config["Runtime"] == build_runtime()
         assert config["Handler"] == handler
         variables = config["Environment"]["Variables"]
         assert set(variables) == CONTRACT_VARIABLES

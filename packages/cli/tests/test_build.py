@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
-from seawall.build import artifact_path, code_sha256_to_hex, hex_to_code_sha256, zip_directory
+from seawall.build import (
+    artifact_path,
+    build_artifact,
+    build_runtime,
+    code_sha256_to_hex,
+    hex_to_code_sha256,
+    zip_directory,
+)
+
+OWN_PYC = f"seawall_handler/__pycache__/api.{sys.implementation.cache_tag}.pyc"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def tree(root: Path, mtime: int, mode: int) -> Path:
     files = {
         "seawall_handler/__init__.py": "VERSION = 1\n",
         "seawall_handler/api.py": "def handler(e, c):\n    return {}\n",
-        "seawall_handler/__pycache__/api.cpython-311.pyc": "compiled",
+        OWN_PYC: "compiled by this interpreter",
+        "seawall_handler/__pycache__/api.cpython-399.pyc": "compiled by another Python",
+        "seawall_handler/api.pyc": "a legacy .pyc beside its source",
         "retrylib/wait.py": "x = 1\n",
         "seawall_handler-0.1.0.dist-info/METADATA": "Name: seawall-handler\n",
         "seawall_handler-0.1.0.dist-info/RECORD": "differs per install",
@@ -48,16 +62,49 @@ def test_entries_are_sorted_with_fixed_time_and_mode(tmp_path: Path) -> None:
     assert {info.external_attr >> 16 for info in infos} == {0o100644}
 
 
-def test_caches_install_records_scripts_and_the_aws_sdk_are_left_out(tmp_path: Path) -> None:
+def test_install_records_scripts_the_aws_sdk_and_other_pythons_bytecode_are_left_out(
+    tmp_path: Path,
+) -> None:
     data = zip_directory(tree(tmp_path, mtime=0, mode=0o644))
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
-    assert names == {
+    expected = {
         "retrylib/wait.py",
         "seawall_handler-0.1.0.dist-info/METADATA",
         "seawall_handler/__init__.py",
         "seawall_handler/api.py",
     }
+    # This interpreter's bytecode only, and only when it is a Lambda runtime (then it is the
+    # function's runtime too).
+    own_runtime = build_runtime() == f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert names == (expected | {OWN_PYC} if own_runtime else expected)
+
+
+def test_the_zip_runs_on_its_own_bytecode_and_names_the_runtime_that_reads_it(
+    tmp_path: Path,
+) -> None:
+    artifact = build_artifact(ROOT, tmp_path / "store")
+    if artifact.runtime != f"python{sys.version_info.major}.{sys.version_info.minor}":
+        return  # this Python is not a Lambda runtime: no bytecode to check (the test above)
+    unpacked = tmp_path / "function"
+    with zipfile.ZipFile(artifact.path) as zf:
+        zf.extractall(unpacked)
+        pycs = [n for n in zf.namelist() if n.endswith(".pyc")]
+    assert pycs
+    assert all(n.endswith(f".{sys.implementation.cache_tag}.pyc") for n in pycs)
+    # Unchecked-hash bytecode is used as it is: with the sources broken, the modules still load
+    # (Lambda's file system is read-only; nothing is compiled at a cold start).
+    for source in unpacked.glob("seawall_handler/**/*.py"):
+        source.write_text("raise SystemExit('the source was compiled, not the .pyc')\n")
+    env = {"PYTHONPATH": str(unpacked), "PYTHONDONTWRITEBYTECODE": "1", "PATH": os.environ["PATH"]}
+    done = subprocess.run(
+        [sys.executable, "-c", "import seawall_handler.api, seawall_handler.worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_code_sha256_forms_convert_both_ways(tmp_path: Path) -> None:

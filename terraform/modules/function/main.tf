@@ -100,7 +100,7 @@ resource "aws_lambda_function" "this" {
   function_name    = var.name
   description      = var.description
   role             = aws_iam_role.this.arn
-  runtime          = "python3.12"
+  runtime          = var.runtime
   handler          = var.handler
   filename         = var.zip_path
   source_code_hash = var.zip_sha256

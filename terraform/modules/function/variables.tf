@@ -20,6 +20,17 @@ variable "handler" {
   type        = string
 }
 
+variable "runtime" {
+  description = "Lambda Python runtime. The CLI passes the one whose Python built the zip, so that the zip's .pyc files are the runtime's own."
+  type        = string
+  default     = "python3.12"
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be python3.11, python3.12 or python3.13."
+  }
+}
+
 variable "zip_path" {
   description = "Path of the deployment zip built by the CLI."
   type        = string

@@ -5,6 +5,12 @@ scratch directory; the zip is then written with sorted entries, a fixed timestam
 so the same sources give the same bytes and Terraform sees no change. boto3 and botocore are left
 out: the Lambda runtime provides them, and bundling them would pin a stale SDK and triple the size.
 
+The zip carries `.pyc` files (unchecked-hash: never re-validated against the sources) compiled by
+the interpreter that builds it, and the function's runtime follows that interpreter
+(`Artifact.runtime`, passed to Terraform as `function_runtime`): bytecode only helps when the
+function's own Python minor version wrote it, so a zip never carries `.pyc` of another version.
+An interpreter that is not a Lambda runtime builds a zip without `.pyc`, for the default runtime.
+
 Artifacts live in a content-addressed store (`<store>/<sha256 hex>.zip`): the local runtime finds
 the code the emulator says is deployed (`CodeSha256`) by its hash, never by "the latest build".
 """
@@ -12,13 +18,15 @@ the code the emulator says is deployed (`CodeSha256`) by its hash, never by "the
 from __future__ import annotations
 
 import base64
+import compileall
 import hashlib
 import io
+import py_compile
 import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from seawall.errors import SeawallError
@@ -32,6 +40,10 @@ RUNTIME_PROVIDED = frozenset(
 )
 # Install metadata that names this machine or this install, not the code.
 _INSTALL_RECORDS = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+# The Python runtimes Lambda offers that the function supports, and the one used when the build
+# interpreter is none of them (terraform/modules/function's default).
+LAMBDA_RUNTIMES = ("python3.11", "python3.12", "python3.13")
+DEFAULT_RUNTIME = "python3.12"
 _FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can express
 _FILE_MODE = 0o100644
 
@@ -40,11 +52,24 @@ class BuildError(SeawallError):
     """The artifact could not be built."""
 
 
+def build_runtime() -> str:
+    """The Lambda runtime whose Python is the one running this build (bytecode included), or
+    the default runtime when this Python is not a Lambda runtime (the zip then has no bytecode)."""
+    own = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    return own if own in LAMBDA_RUNTIMES else DEFAULT_RUNTIME
+
+
+def _ships_bytecode() -> bool:
+    return build_runtime() == f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
 @dataclass(frozen=True)
 class Artifact:
     path: Path
     sha256_hex: str
     size: int
+    # The runtime the zip is built for: its .pyc (if any) are that Python's.
+    runtime: str = field(default_factory=build_runtime)
 
     @property
     def sha256_base64(self) -> str:
@@ -75,6 +100,8 @@ def build_artifact(project_root: Path, store: Path) -> Artifact:
     with tempfile.TemporaryDirectory(prefix="seawall-build-") as scratch:
         target = Path(scratch) / "site"
         _pip_install(project_root, target)
+        if _ships_bytecode():
+            _compile(target)
         data = zip_directory(target)
     digest = hashlib.sha256(data).hexdigest()
     path = stored_path(store, digest)
@@ -83,8 +110,23 @@ def build_artifact(project_root: Path, store: Path) -> Artifact:
     return Artifact(path=path, sha256_hex=digest, size=len(data))
 
 
+def _compile(root: Path) -> None:
+    """Unchecked-hash `.pyc` for every module, by this interpreter: the same bytes on every build
+    (no timestamps), and Lambda's read-only file system never has to recompile a module."""
+    ok = compileall.compile_dir(
+        root,
+        quiet=2,
+        ddir=".",  # tracebacks name the path inside the zip, not the scratch directory
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        workers=1,
+    )
+    if not ok:
+        raise BuildError("the function's sources do not compile", hint="see the errors above")
+
+
 def zip_directory(root: Path) -> bytes:
-    """A reproducible zip of the files under `root` (sorted, fixed time and mode, no caches)."""
+    """A reproducible zip of the files under `root` (sorted, fixed time and mode), with the
+    `.pyc` of this interpreter only."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for path in sorted(_shipped_files(root), key=lambda p: p.relative_to(root).as_posix()):
@@ -98,9 +140,15 @@ def zip_directory(root: Path) -> bytes:
 
 def _shipped_files(root: Path) -> list[Path]:
     files = []
+    # e.g. `.cpython-311.pyc`: the only bytecode this interpreter writes and the runtime reads.
+    own_bytecode = f".{sys.implementation.cache_tag}.pyc" if _ships_bytecode() else None
     for path in root.rglob("*"):
         parts = path.relative_to(root).parts
-        if not path.is_file() or "__pycache__" in parts or path.suffix in (".pyc", ".pyo"):
+        if not path.is_file():
+            continue
+        is_bytecode = path.suffix in (".pyc", ".pyo") or "__pycache__" in parts
+        is_own = own_bytecode is not None and parts[-2:-1] == ("__pycache__",)
+        if is_bytecode and not (is_own and path.name.endswith(own_bytecode or "")):
             continue
         if parts[0] == "bin":  # console scripts: meaningless inside a function
             continue

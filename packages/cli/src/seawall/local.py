@@ -122,6 +122,7 @@ class LocalStack:
         return {
             "function_zip_path": str(self.artifact.path),
             "function_zip_sha256": self.artifact.sha256_base64,
+            "function_runtime": self.artifact.runtime,
         }
 
     def target(self) -> Target:

@@ -88,6 +88,7 @@ def stack_variables(
         "region": target.region,
         "function_zip_path": str(artifact.path),
         "function_zip_sha256": artifact.sha256_base64,
+        "function_runtime": artifact.runtime,
     }
     if target.is_emulator:
         variables["s3_use_path_style"] = "true"  # the emulator serves every bucket on one host

@@ -269,3 +269,26 @@ run "canary_weight_must_be_a_fraction" {
 
   expect_failures = [var.canary]
 }
+
+run "runtime_follows_the_python_that_built_the_zip" {
+  command = plan
+
+  variables {
+    runtime = "python3.11"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.runtime == "python3.11"
+    error_message = "The runtime must be the one the CLI passes (the Python whose .pyc the zip carries)."
+  }
+}
+
+run "runtime_outside_the_supported_ones_is_refused" {
+  command = plan
+
+  variables {
+    runtime = "python3.9"
+  }
+
+  expect_failures = [var.runtime]
+}
