@@ -2,7 +2,9 @@
 environment       = "local"
 s3_use_path_style = true
 
-cors_allow_origins = ["http://localhost:3000"]
+# Several origins and a wildcard subdomain pattern, as in dev: preflights then run the origin-checking
+# Velocity template (rest-api/cors.tf), which the local gateway evaluates.
+cors_allow_origins = ["http://localhost:3000", "http://127.0.0.1:3000", "https://*.seawall.localhost"]
 log_level          = "DEBUG"
 log_retention_days = 7
 

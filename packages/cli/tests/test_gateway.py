@@ -241,8 +241,8 @@ def test_mock_integration_answers_a_preflight_with_its_mapped_headers() -> None:
     assert response.body == b""
 
 
-def test_mock_integration_with_a_velocity_template_is_not_guessed() -> None:
-    template = {"application/json": "#set($origin = $input.params().header.get('Origin'))"}
+def test_a_mock_template_that_fails_is_a_500_not_a_guess() -> None:
+    template = {"application/json": "$util.parseJson('not json')"}
     response = mock_gateway(template).handle(
         HttpRequest("OPTIONS", "/items", [], [], b"", "127.0.0.1")
     )

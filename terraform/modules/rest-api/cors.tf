@@ -51,12 +51,20 @@ locals {
       "Access-Control-Allow-Headers"  = "'${join(",", var.cors.allow_headers)}'"
       "Access-Control-Expose-Headers" = "'${join(",", var.cors.expose_headers)}'"
     },
-    # A gateway response cannot run a template that checks the origin; it echoes the request's Origin.
-    # These responses carry only API Gateway's error message, never data.
+    # With several origins a gateway response cannot check the Origin: API Gateway runs no Velocity on
+    # gateway responses (their templates do simple variable substitution only, and a parameter maps a
+    # literal or a request value), so $context.responseOverride and #if are not available there. The
+    # choice is between echoing every Origin and echoing none; none would hide throttling (429 and its
+    # Retry-After), bad keys and timeouts from the allowed apps too, so the Origin is echoed. What that
+    # exposes, proven by tests/conformance/test_vtl_cors.py: a page on a foreign origin can read these
+    # bodies (API Gateway's message, the response type and a request id, never data), without the
+    # user's credentials (no Access-Control-Allow-Credentials with an echoed Origin), and it cannot
+    # send an authenticated request at all (x-api-key needs a preflight, which echoes allowed origins
+    # only), so everything it can read it could fetch without a browser.
     local.static_origin == null
     ? { "Access-Control-Allow-Origin" = "method.request.header.Origin", "Vary" = "'Origin'" }
     : { "Access-Control-Allow-Origin" = "'${local.static_origin}'" },
-    var.cors.allow_credentials ? { "Access-Control-Allow-Credentials" = "'true'" } : {},
+    var.cors.allow_credentials && local.static_origin != null ? { "Access-Control-Allow-Credentials" = "'true'" } : {},
   )
 }
 

@@ -120,6 +120,24 @@ run "several_origins_are_echoed_when_allowed" {
   }
 }
 
+run "echoed_origins_never_come_with_credentials" {
+  command = plan
+
+  variables {
+    cors = { allow_origins = ["http://localhost:3000", "https://*.example.com"], allow_credentials = true }
+  }
+
+  assert {
+    condition     = alltrue([for r in aws_api_gateway_gateway_response.this : !contains(keys(r.response_parameters), "gatewayresponse.header.Access-Control-Allow-Credentials")])
+    error_message = "A gateway response that echoes any Origin must not let browsers read it with the user's credentials."
+  }
+
+  assert {
+    condition     = aws_api_gateway_integration_response.options["/items"].response_parameters["method.response.header.Access-Control-Allow-Credentials"] == "'true'"
+    error_message = "The preflight, which checks the origin, still allows credentials."
+  }
+}
+
 run "errors_readable_by_browsers" {
   command = plan
 

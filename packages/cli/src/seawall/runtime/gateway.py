@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-import re
 import string
 import time
 import traceback
@@ -30,11 +29,20 @@ from seawall.runtime.events import (
     http_response,
     proxy_event,
 )
+from seawall.runtime.mapping import (
+    MappingInput,
+    context_variables,
+    header,
+    mapped_headers,
+    substitute,
+)
+from seawall.runtime.mock import mock_response
 from seawall.runtime.pool import FunctionPool, Invocation
 from seawall.runtime.records import RequestCallback, RequestRecord
-from seawall.runtime.restapi import ApiKey, Integration, RestApi, StageLimits
+from seawall.runtime.restapi import ApiKey, RestApi, StageLimits
 from seawall.runtime.router import match_route
 from seawall.runtime.throttle import Throttler
+from seawall.runtime.vtl import TemplateError
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ class _Trace:
     extended_request_id: str
     epoch_ms: int = field(default_factory=lambda: int(time.time() * 1000))
     resource_path: str | None = None
+    path_parameters: dict[str, str] = field(default_factory=dict)
     api_key: ApiKey | None = None
     integration_latency_ms: float | None = None
     integration_status: int | None = None
@@ -187,7 +196,7 @@ class Gateway:
             api_key_id=key.id if key else None,
             usage_plan_id=key.usage_plan_id if key else None,
             source_ip=request.source_ip,
-            user_agent=_header(request, "user-agent"),
+            user_agent=header(request, "user-agent"),
             request_bytes=len(request.body),
             response_bytes=len(response.body),
             error_message=trace.error.message if trace.error else None,
@@ -205,7 +214,8 @@ class Gateway:
         if match is None:
             return self._error(MISSING_AUTHENTICATION_TOKEN, request, trace)
         trace.resource_path = match.resource.path
-        api_key = _header(request, "x-api-key")
+        trace.path_parameters = match.path_parameters
+        api_key = header(request, "x-api-key")
         key = None
         if match.method.api_key_required:
             key = api.api_keys.get(api_key or "")
@@ -217,8 +227,10 @@ class Gateway:
             return self._error(_LIMIT_ERRORS[refused], request, trace)
         integration = match.method.integration
         if integration is not None and integration.type == "MOCK":
-            response = mock_response(integration, request)
-            if response is None:
+            try:
+                response = mock_response(integration, self._mapping_input(request, trace))
+            except TemplateError:
+                traceback.print_exc()  # the template's fault, shown to whoever runs the stack
                 return self._error(INTEGRATION_FAILURE, request, trace)
             trace.integration_status = response.status
             return response
@@ -274,88 +286,24 @@ class Gateway:
             if configured.status_code and configured is specific
             else error.status
         )
-        headers = response.headers + _mapped_headers(configured.headers, request)
+        source = self._mapping_input(request, trace)
+        headers = response.headers + mapped_headers(configured.headers, source)
         template = configured.templates.get("application/json")
-        body = _render(template, error, trace).encode("utf-8") if template else response.body
+        body = substitute(template, source).encode("utf-8") if template else response.body
         return HttpResponse(status, headers, body)
 
-
-# Velocity (VTL) is not evaluated here: a template using it cannot be answered faithfully.
-_VTL = re.compile(r"[#$][A-Za-z{!]")
-
-
-def mock_response(integration: Integration, request: HttpRequest) -> HttpResponse | None:
-    """A MOCK integration's answer: the status its request template names, the integration
-    response selected by that status, its header mappings and body template. None when the
-    templates use VTL, which the local runtime does not evaluate yet (a 500 then, not a guess)."""
-    request_template = integration.request_templates.get("application/json", "")
-    if _VTL.search(request_template):
-        return None
-    try:
-        status = int(
-            (json.loads(request_template) if request_template else {}).get("statusCode", 200)
+    def _mapping_input(self, request: HttpRequest, trace: _Trace) -> MappingInput:
+        context = context_variables(
+            request,
+            api_id=self.api.id,
+            stage=self.api.stage,
+            account_id=self.account_id,
+            request_id=trace.request_id,
+            extended_request_id=trace.extended_request_id,
+            resource_path=trace.resource_path,
+            epoch_ms=trace.epoch_ms,
+            api_key=trace.api_key.value if trace.api_key else None,
+            api_key_id=trace.api_key.id if trace.api_key else None,
+            error=(trace.error.message, trace.error.response_type) if trace.error else None,
         )
-    except (ValueError, TypeError, AttributeError):
-        return None
-    chosen = next(
-        (
-            r
-            for r in integration.responses
-            if r.selection_pattern and re.fullmatch(r.selection_pattern, str(status))
-        ),
-        next((r for r in integration.responses if r.selection_pattern is None), None),
-    )
-    if chosen is None:
-        return None
-    body = chosen.templates.get("application/json", "")
-    if _VTL.search(body):
-        return None
-    headers = [("Content-Type", "application/json"), *_mapped_headers(chosen.headers, request)]
-    return HttpResponse(chosen.status_code, headers, body.encode("utf-8"))
-
-
-def _header(request: HttpRequest, name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in request.headers:
-        if key.lower() == wanted:
-            return value
-    return None
-
-
-def _mapped_headers(mappings: dict[str, str], request: HttpRequest) -> list[tuple[str, str]]:
-    """Response headers from their mappings; API Gateway leaves out a header mapped from
-    nothing (a request header the client did not send)."""
-    values = ((name, _parameter_value(source, request)) for name, source in mappings.items())
-    return [(name, value) for name, value in values if value is not None]
-
-
-def _parameter_value(source: str, request: HttpRequest) -> str | None:
-    """A gateway response parameter's value: a quoted literal ('*') or a request header or
-    query string parameter (method.request.header.Origin)."""
-    if len(source) >= 2 and source[0] == source[-1] == "'":
-        return source[1:-1]
-    if source.startswith("method.request.header."):
-        return _header(request, source.removeprefix("method.request.header."))
-    if source.startswith("method.request.querystring."):
-        wanted = source.removeprefix("method.request.querystring.")
-        return next((value for name, value in reversed(request.query) if name == wanted), None)
-    return None
-
-
-_CONTEXT_VARIABLE = re.compile(
-    r"\$\{context\.(?P<braced>[A-Za-z.]+)\}|\$context\.(?P<bare>[A-Za-z]+(?:\.[A-Za-z]+)*)"
-)
-
-
-def _render(template: str, error: GatewayError, trace: _Trace) -> str:
-    """Substitute the $context variables gateway response templates use."""
-    values = {
-        "error.messageString": json.dumps(error.message),
-        "error.message": error.message,
-        "error.responseType": error.response_type,
-        "requestId": trace.request_id,
-        "extendedRequestId": trace.extended_request_id,
-    }
-    return _CONTEXT_VARIABLE.sub(
-        lambda m: values.get(m.group("braced") or m.group("bare"), ""), template
-    )
+        return MappingInput(request, trace.path_parameters, context, self.api.stage_variables)
