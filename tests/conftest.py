@@ -1,11 +1,15 @@
 """Shared by the cross-package tests: where the checkout is, the provider mirror to use, and the
-one local stack the whole run shares.
+local stacks of the run.
 
-`local_stack` is session-scoped: the stack is brought up once per test run (emulator, artifact,
-terraform, gateway: the path `seawall up` takes, in a state directory of its own) and every test
-that needs "a deployed stack" uses it. Tests that change it (faults, settings) put it back in a
-`finally`. Tests that need a stack of their own (teardown checks, the CLI's own runs) start one
-in another state directory.
+- `local_stack` (session): the run's one cold apply (emulator, artifact, terraform from an empty
+  emulator, gateway: the path `seawall up --fresh` takes, in a state directory of its own). Every
+  test that needs "a deployed stack" uses it; tests that change it (faults, settings) put it back
+  in a `finally`. Its apply leaves a snapshot of the emulator behind.
+- `restored_stack` (session): the same stack restored from that snapshot into a second emulator,
+  as `seawall up` does when nothing changed; the end-to-end tests run on both.
+- `stack_state_dir` (per test): a state directory of its own that shares the shared stack's
+  artifact store and snapshots (links), for tests that bring up a stack themselves (teardown,
+  the CLI's own runs): theirs is restored in seconds instead of applied again.
 """
 
 from __future__ import annotations
@@ -47,7 +51,42 @@ def local_stack(
     """The running local stack shared by the run: `.api_url`, `.api_key`, `.outputs`,
     `.emulator`, `.project`. Stopped (every process it started) when the session ends."""
     project = Project(project_root, state_override=local_stack_state_dir)
-    with LocalStack(project, tf_mirror=tf_mirror) as stack:
+    with LocalStack(project, tf_mirror=tf_mirror, fresh=True) as stack:
+        yield stack
+
+
+def linked_state_dir(shared: Path, directory: Path) -> Path:
+    """`directory` as a state directory that shares `shared`'s artifacts and snapshots.
+
+    The artifact's path is part of a snapshot's key (it is a Terraform variable); seawall keys by
+    the resolved path, so the link makes both directories' keys equal."""
+    (directory / "local").mkdir(parents=True, exist_ok=True)
+    (directory / "artifacts").symlink_to(shared / "artifacts", target_is_directory=True)
+    (directory / "local" / "snapshots").symlink_to(
+        shared / "local" / "snapshots", target_is_directory=True
+    )
+    return directory
+
+
+@pytest.fixture
+def stack_state_dir(local_stack: LocalStack, tmp_path: Path) -> Path:
+    """A state directory of this test's own, sharing the shared stack's snapshots."""
+    return linked_state_dir(local_stack.project.state_dir, tmp_path / "state")
+
+
+@pytest.fixture(scope="session")
+def restored_stack(
+    local_stack: LocalStack,
+    project_root: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    tf_mirror: str | None,
+) -> Iterator[LocalStack]:
+    """The shared stack's snapshot restored into an emulator of its own and served."""
+    directory = linked_state_dir(
+        local_stack.project.state_dir, tmp_path_factory.mktemp("restored-stack")
+    )
+    with LocalStack(Project(project_root, state_override=directory), tf_mirror=tf_mirror) as stack:
+        assert stack.restored is not None, f"expected a restore, phases: {stack.phases.summary()}"
         yield stack
 
 

@@ -1,5 +1,11 @@
-"""How long `seawall up --once` takes, phase by phase: cold (fresh state directory) and warm
-(terraform's data dir and the artifact already there), side by side in one run.
+"""`seawall up --once`, cold against warm, side by side in one run.
+
+Cold: `seawall up --once --fresh --verbose` in a fresh state directory (empty emulator, full
+terraform apply, then a snapshot of the emulator). Warm: `seawall up --once` again in the same
+state directory with nothing changed, which restores that snapshot instead of applying. Both are
+the command a user runs, timed from start to exit (the stack served and smoke-checked, then torn
+down), with the phases from its summary; the cold run's summary also names the apply's critical
+chain (the provider's fixed waits that bound a cold apply).
 
 Run: python3 -m nox -s bench -- up     (or: python bench/up/run.py [--runs N])
 """
@@ -8,26 +14,33 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
-from seawall.local import LocalStack
-from seawall.project import Project
-
 ROOT = Path(__file__).resolve().parents[2]
-PHASES = ("emulator", "build", "init", "apply", "gateway", "smoke")
+PHASES = ("emulator", "build", "init", "apply", "snapshot", "restore", "gateway", "smoke")
+_PHASE = re.compile(r"(\w+) ([\d.]+)s")
 
 
-def one_run(state_dir: Path) -> dict[str, float]:
-    project = Project(ROOT, state_override=state_dir)
-    with LocalStack(project, tf_mirror=os.environ.get("SEAWALL_TF_MIRROR")) as stack:
-        result = stack.smoke()
-        if not result.passed:
-            raise SystemExit(f"smoke check failed: {result.detail}")
-        durations = dict(stack.phases.durations)
-    durations["total"] = sum(durations[p] for p in PHASES)
-    return durations
+def one_run(state_dir: Path, *extra: str) -> tuple[dict[str, float], str]:
+    """Wall time and phases of one `seawall up --once`, and its chain line (if any)."""
+    env = {**os.environ, "SEAWALL_STATE_DIR": str(state_dir)}
+    command = [sys.executable, "-m", "seawall", "--project-dir", str(ROOT), "up", "--once", *extra]
+    began = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - began
+    if result.returncode != 0:
+        raise SystemExit(f"seawall up failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ")}
+    durations = {name: float(value) for name, value in _PHASE.findall(lines["phases"])}
+    durations["wall"] = wall
+    chain = lines.get("chain", "").strip().removeprefix("chain").strip()
+    return durations, chain
 
 
 def main() -> None:
@@ -36,16 +49,23 @@ def main() -> None:
     args = parser.parse_args()
     cold: list[dict[str, float]] = []
     warm: list[dict[str, float]] = []
+    chains: list[str] = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="seawall-bench-up-") as scratch:
-            cold.append(one_run(Path(scratch)))  # nothing cached: init links providers, pip builds
-            warm.append(one_run(Path(scratch)))  # same state dir: tf data dir and artifact exist
+            durations, chain = one_run(Path(scratch), "--fresh", "--verbose")
+            cold.append(durations)
+            chains.append(chain)
+            warm.append(one_run(Path(scratch))[0])  # same inputs: restores the snapshot
     print(f"seawall up --once, {args.runs} runs each, median seconds")
     print(f"{'phase':<10}{'cold':>8}{'warm':>8}{'cold/warm':>11}")
-    for phase in (*PHASES, "total"):
-        c = statistics.median(run[phase] for run in cold)
-        w = statistics.median(run[phase] for run in warm)
-        print(f"{phase:<10}{c:>8.2f}{w:>8.2f}{c / w:>10.2f}x")
+    for phase in (*PHASES, "wall"):
+        c = statistics.median(run.get(phase, 0.0) for run in cold)
+        w = statistics.median(run.get(phase, 0.0) for run in warm)
+        ratio = f"{c / w:>10.2f}x" if c and w else f"{'':>11}"
+        print(f"{phase:<10}{c:>8.2f}{w:>8.2f}{ratio}")
+    print("\ncold apply's critical chain, per run:")
+    for chain in chains:
+        print(f"  {chain}")
 
 
 if __name__ == "__main__":

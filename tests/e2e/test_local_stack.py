@@ -1,8 +1,9 @@
 """`seawall up` end to end on the emulator: the same path as `seawall up --once`, over real HTTP.
 
-The requests go to the run's shared stack (`local_stack`, tests/conftest.py). Each test stands
-alone: the teardown check brings up a stack of its own, and the command-line tests run `seawall
-up` in state directories of their own.
+The requests go to the run's shared stack, once as applied (`local_stack`) and once as restored
+from its snapshot (`restored_stack`): a restored stack must serve exactly what an applied one
+does. Each test stands alone: the teardown check and the command-line tests bring up stacks of
+their own, in state directories that share the snapshots (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -63,13 +64,13 @@ def seawall_command(
 
 def assert_nothing_left(emulator_port: str, state_dir: Path) -> None:
     """No emulator on that port, and no gateway or function environment from that state dir."""
-    assert processes_mentioning(f"moto.server -H 127.0.0.1 -p {emulator_port}") == []
+    assert processes_mentioning(f"seawall.emulator_server -H 127.0.0.1 -p {emulator_port}") == []
     assert processes_mentioning(str(state_dir)) == []
 
 
-@pytest.fixture
-def stack(local_stack: LocalStack) -> LocalStack:
-    return local_stack
+@pytest.fixture(params=["applied", "restored"])
+def stack(request: pytest.FixtureRequest) -> LocalStack:
+    return request.getfixturevalue(f"{'local' if request.param == 'applied' else 'restored'}_stack")
 
 
 def test_smoke_check_round_trips_an_item(stack: LocalStack) -> None:
@@ -175,11 +176,13 @@ def test_second_plan_reports_no_changes(stack: LocalStack) -> None:
     assert run.returncode == PLAN_NO_CHANGES, run.output[-3000:]
 
 
-def test_rebuilding_the_artifact_gives_the_same_bytes(stack: LocalStack, tmp_path: Path) -> None:
-    assert stack.artifact is not None
-    again = build_artifact(stack.project.root, tmp_path / "store")
-    assert again.sha256_hex == stack.artifact.sha256_hex
-    assert again.path.read_bytes() == stack.artifact.path.read_bytes()
+def test_rebuilding_the_artifact_gives_the_same_bytes(
+    local_stack: LocalStack, tmp_path: Path
+) -> None:
+    assert local_stack.artifact is not None
+    again = build_artifact(local_stack.project.root, tmp_path / "store")
+    assert again.sha256_hex == local_stack.artifact.sha256_hex
+    assert again.path.read_bytes() == local_stack.artifact.path.read_bytes()
 
 
 def test_outputs_command_prints_the_local_api(stack: LocalStack) -> None:
@@ -199,24 +202,25 @@ def test_outputs_command_prints_the_local_api(stack: LocalStack) -> None:
 
 
 def test_down_stops_every_process_it_started(
-    project_root: Path, tmp_path: Path, tf_mirror: str | None
+    project_root: Path, stack_state_dir: Path, tf_mirror: str | None
 ) -> None:
-    with LocalStack(Project(project_root, state_override=tmp_path), tf_mirror=tf_mirror) as own:
+    project = Project(project_root, state_override=stack_state_dir)
+    with LocalStack(project, tf_mirror=tf_mirror) as own:
         assert own.smoke().passed  # warms a function environment
         assert own.gateway is not None
         pids = [own.emulator.pid, own.gateway.pid]
-        workers = processes_mentioning(str(tmp_path))  # function environments run from there
+        workers = processes_mentioning(str(stack_state_dir))  # function environments run there
         assert all(running(pid) for pid in pids)
         assert workers, "expected a warm function environment after the smoke check"
-        assert (tmp_path / "local" / "session.json").exists()
+        assert (stack_state_dir / "local" / "session.json").exists()
     assert not [pid for pid in pids + workers if running(pid)]
-    assert not (tmp_path / "local" / "session.json").exists()
+    assert not (stack_state_dir / "local" / "session.json").exists()
 
 
 def test_seawall_up_once_exits_zero_and_prints_the_summary(
-    project_root: Path, tmp_path: Path, tf_mirror: str | None
+    project_root: Path, stack_state_dir: Path, tf_mirror: str | None
 ) -> None:
-    seawall, env = seawall_command(project_root, tmp_path, tf_mirror)
+    seawall, env = seawall_command(project_root, stack_state_dir, tf_mirror)
     result = subprocess.run(
         [*seawall, "up", "--once"],
         capture_output=True,
@@ -228,19 +232,23 @@ def test_seawall_up_once_exits_zero_and_prints_the_summary(
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
     assert "the local stack is up" in result.stdout
     assert "created and read back item" in result.stdout
+    assert "restored from snapshot" in result.stdout  # the shared stack's apply left one
+    assert "| restore " in result.stdout
+    assert "| apply " not in result.stdout
     emulator_url = next(
         line.split()[-1]
         for line in result.stdout.splitlines()
         if line.strip().startswith("emulator")
     )
-    assert_nothing_left(emulator_url.rsplit(":", 1)[1], tmp_path)
+    assert_nothing_left(emulator_url.rsplit(":", 1)[1], stack_state_dir)
 
 
 def test_seawall_up_serves_until_ctrl_c_then_cleans_up(
-    project_root: Path, tmp_path: Path, tf_mirror: str | None
+    project_root: Path, stack_state_dir: Path, tf_mirror: str | None
 ) -> None:
     """The main job as a user runs it: serve, answer `seawall outputs` from another process,
     then Ctrl-C stops everything and exits 130."""
+    tmp_path = stack_state_dir
     seawall, env = seawall_command(project_root, tmp_path, tf_mirror)
     up = subprocess.Popen(
         [*seawall, "up"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -275,3 +283,120 @@ def test_seawall_up_serves_until_ctrl_c_then_cleans_up(
             up.wait()
     assert_nothing_left(values["emulator_endpoint"].rsplit(":", 1)[1], tmp_path)
     assert not (tmp_path / "local" / "session.json").exists()
+
+
+def test_detach_serves_in_the_background_until_down(
+    project_root: Path, stack_state_dir: Path, tf_mirror: str | None
+) -> None:
+    seawall, env = seawall_command(project_root, stack_state_dir, tf_mirror)
+    up = subprocess.run(
+        [*seawall, "up", "--detach"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    session_path = stack_state_dir / "local" / "session.json"
+    try:
+        assert up.returncode == 0, up.stderr[-3000:]
+        assert "the local stack is up" in up.stdout
+        assert "stop it with: seawall down" in up.stderr
+        session = json.loads(session_path.read_text())
+        recorded = [entry["pid"] for entry in session["processes"]]
+        assert [entry["role"] for entry in session["processes"]] == ["up", "emulator", "gateway"]
+        assert all(running(pid) for pid in recorded)  # still serving after `up` returned
+        outputs = subprocess.run(
+            [*seawall, "outputs", "--json"], capture_output=True, text=True, env=env, check=False
+        )
+        assert outputs.returncode == 0, outputs.stderr
+        status, _, body = http_json("GET", f"{json.loads(outputs.stdout)['api_url']}/health")
+        assert (status, body) == (200, {"status": "ok"})
+    finally:
+        down = subprocess.run(
+            [*seawall, "down"], capture_output=True, text=True, env=env, timeout=120, check=False
+        )
+    assert down.returncode == 0, down.stderr
+    assert f"stopped up {recorded[0]}" in down.stderr
+    assert not [pid for pid in recorded if running(pid)]
+    assert processes_mentioning(str(stack_state_dir)) == []
+    assert not session_path.exists()
+    again = subprocess.run([*seawall, "down"], capture_output=True, text=True, env=env, check=False)
+    assert again.returncode == 0
+    assert "no local stack runs" in again.stderr
+
+
+KILLED_DURING_APPLY = """
+import sys
+from pathlib import Path
+from seawall.local import LocalStack
+from seawall.project import Project
+
+project = Project(Path(sys.argv[1]), state_override=Path(sys.argv[2]))
+stack = LocalStack(
+    project,
+    tf_mirror=sys.argv[3] or None,
+    variables={"log_level": "ERROR"},  # a changed input: terraform applies
+    on_phase=lambda name: print(name, flush=True),
+)
+stack.up()
+"""
+
+
+def test_a_killed_up_leaves_no_settings_file_and_frees_the_state_dir(
+    project_root: Path, stack_state_dir: Path, tf_mirror: str | None, tmp_path: Path
+) -> None:
+    """SIGKILL while terraform applies: nothing with the stack's settings stays in the temporary
+    directory, no half-written file in the state dir, and the next `up` there just works."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    victim = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLED_DURING_APPLY,
+            str(project_root),
+            str(stack_state_dir),
+            tf_mirror or "",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert victim.stdout is not None
+        phases = []
+        while "apply" not in phases:
+            line = victim.stdout.readline()
+            assert line, f"exited before the apply: {phases}"
+            phases.append(line.strip())
+        time.sleep(3)  # terraform is at work
+        assert victim.poll() is None
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+            victim.wait()
+    # Its children got SIGTERM from the kernel; terraform may take its time to stop gracefully
+    # (its provider retries the emulator, which is gone): whatever is left of ours goes now.
+    deadline = time.monotonic() + 15
+    while processes_mentioning(str(stack_state_dir)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for pid in processes_mentioning(str(stack_state_dir)):
+        os.kill(pid, signal.SIGKILL)
+    left_in_tmp = [path for path in scratch.rglob("*") if path.is_file()]
+    assert left_in_tmp == []
+    half_written = [path for path in stack_state_dir.rglob(".*") if path.is_file()]
+    assert half_written == []
+    seawall, env = seawall_command(project_root, stack_state_dir, tf_mirror)
+    result = subprocess.run(
+        [*seawall, "up", "--once"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]

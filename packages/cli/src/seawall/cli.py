@@ -14,6 +14,7 @@ from seawall import __version__
 from seawall.commands import (
     bootstrap,
     build,
+    down,
     fault,
     loadtest,
     outputs,
@@ -26,7 +27,7 @@ from seawall.commands import (
 from seawall.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, SeawallError
 from seawall.tfconfig import MIRROR_ENV, mirror_from_env
 
-COMMANDS = (up, outputs, build, validate, loadtest, verify, fault, bootstrap, preflight, plan)
+COMMANDS = (up, outputs, build, validate, loadtest, verify, fault, bootstrap, preflight, plan, down)
 
 
 def parser() -> argparse.ArgumentParser:

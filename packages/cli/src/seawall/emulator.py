@@ -1,6 +1,7 @@
 """The local AWS emulator: moto in server mode, as a child process on loopback.
 
-`Emulator` starts `python -m moto.server` on 127.0.0.1 and a free port, waits until it answers,
+`Emulator` starts moto's server (through `seawall.emulator_server`, which adds snapshot and
+restore endpoints) on 127.0.0.1 and a free port, waits until it answers,
 and always stops it: on normal exit, on an exception, on Ctrl-C, and (on Linux) even when this
 process is killed outright, through the parent-death signal. Only processes that talk to the
 emulator get its fake credentials: `client_env()` returns them for a child's environment and
@@ -14,6 +15,7 @@ import functools
 import importlib.util
 import ipaddress
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from seawall.emulator_server import PREFIX, TOKEN_ENV, TOKEN_HEADER
 from seawall.errors import PrerequisiteError, SeawallError
 from seawall.processes import child_process_options, guarded_command, stop_process
 
@@ -131,6 +134,7 @@ class Emulator:
         *,
         host: str = "127.0.0.1",
         port: int | None = None,
+        preferred_port: int | None = None,
         region: str = DEFAULT_REGION,
         startup_timeout: float = 30.0,
         log_path: Path | None = None,
@@ -139,6 +143,10 @@ class Emulator:
         self.host = host
         self.region = region
         self._requested_port = port
+        # Taken when free, else any free port (a restored snapshot's URLs name its old port).
+        self.preferred_port = preferred_port
+        # Only this process and the server know it: it guards the snapshot endpoints.
+        self._token = secrets.token_urlsafe(32)
         self._port: int | None = None
         self._startup_timeout = startup_timeout
         self._log_path = log_path
@@ -158,7 +166,9 @@ class Emulator:
             )
         attempts = 1 if self._requested_port else 3
         for attempt in range(1, attempts + 1):
-            port = self._requested_port or free_loopback_port(self.host)
+            port = (
+                self._requested_port or self._preferred_if_free() or free_loopback_port(self.host)
+            )
             try:
                 self._spawn(port)
                 self._wait_until_answering()
@@ -218,7 +228,35 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback only
             pass
 
+    def snapshot(self) -> bytes:
+        """Every resource the emulator holds, pickled (see seawall.emulator_server). Take it when
+        no client is changing anything."""
+        return self._seawall_call("snapshot", b"")
+
+    def restore(self, snapshot_path: Path) -> None:
+        """Load a snapshot taken by `snapshot()` (by an emulator of the same moto) into this one,
+        which should be fresh: the services the snapshot holds replace this emulator's."""
+        self._seawall_call("restore", str(snapshot_path.resolve()).encode())
+
     # -- internals -------------------------------------------------------------------------
+
+    def _seawall_call(self, action: str, body: bytes) -> bytes:
+        request = urllib.request.Request(  # noqa: S310 - our own loopback endpoint
+            f"{self.endpoint}{PREFIX}{action}",
+            data=body,
+            method="POST",
+            headers={TOKEN_HEADER: self._token},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+                return response.read()
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode("utf-8", "replace")
+            raise EmulatorError(f"the emulator's {action} failed: {detail}") from None
+
+    def _preferred_if_free(self) -> int | None:
+        port = self.preferred_port
+        return port if port and _port_is_free(self.host, port) else None
 
     def _spawn(self, port: int) -> None:
         self._port = port
@@ -228,14 +266,14 @@ class Emulator:
         else:
             self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _stop_process
         command = guarded_command(
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(port)]
+            [sys.executable, "-m", "seawall.emulator_server", "-H", self.host, "-p", str(port)]
         )
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=_server_env(),
+            env={**_server_env(), TOKEN_ENV: self._token},
             **child_process_options(),
         )
 

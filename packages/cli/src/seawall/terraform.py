@@ -89,7 +89,7 @@ def find_terraform(binary: str | None = None) -> str:
 
 
 @functools.cache  # one `terraform version` per binary and process, not one per root module
-def _check_version(path: str) -> None:
+def _check_version(path: str) -> str:
     raw = subprocess.run(  # noqa: S603 - the resolved terraform binary
         [path, "version", "-json"],
         capture_output=True,
@@ -108,6 +108,7 @@ def _check_version(path: str) -> None:
             f"terraform at {path} is version {version or 'unknown'}",
             hint="install Terraform >= {}.{}".format(*MINIMUM_VERSION),
         )
+    return version
 
 
 class Terraform:
@@ -135,6 +136,11 @@ class Terraform:
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
             self._env["TF_DATA_DIR"] = str(data_dir)
+
+    @property
+    def version(self) -> str:
+        """This terraform's version (`1.11.4`), checked once per binary and process."""
+        return _check_version(self.binary)
 
     # -- commands ----------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ import signal
 import sys
 import threading
 
+from seawall.background import start_detached
 from seawall.commands._common import progress, project
-from seawall.errors import EXIT_FAILURE, EXIT_OK
+from seawall.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from seawall.local import LocalStack
 
 
@@ -16,8 +17,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     parser = subcommands.add_parser(
         "up",
         help="deploy the stack on the local emulator and serve it",
-        description="Start the emulator, build the function, terraform apply, start the local "
-        "gateway, run a smoke check, print a summary and serve until Ctrl-C.",
+        description="Start the emulator, build the function, terraform apply (or restore the "
+        "snapshot of an earlier apply with the same inputs), start the local gateway, run a smoke "
+        "check, print a summary and serve until Ctrl-C.",
     )
     parser.add_argument(
         "--once", action="store_true", help="exit after the smoke check (0 = passed)"
@@ -26,10 +28,22 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         "--port", type=int, default=0, help="the gateway's port (default: a free one)"
     )
     parser.add_argument("--verbose", action="store_true", help="stream terraform's output")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="apply from an empty emulator, ignoring snapshots of earlier runs",
+    )
+    parser.add_argument(
+        "--detach",
+        action="store_true",
+        help="keep serving in the background once up; stop it with: seawall down",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.detach:
+        return _detach(args)
     stack = LocalStack(
         project(args),
         tf_mirror=args.tf_mirror,
@@ -38,13 +52,15 @@ def run(args: argparse.Namespace) -> int:
         on_terraform_line=(lambda line: print(f"  {line}", file=sys.stderr))
         if args.verbose
         else None,
+        fresh=args.fresh,
     )
     # SIGTERM ends `up` like Ctrl-C does, so the teardown below always runs.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         with stack:
             result = stack.smoke()
-            print(summary(stack, result.detail if result.passed else f"FAILED: {result.detail}"))
+            smoke = result.detail if result.passed else f"FAILED: {result.detail}"
+            print(summary(stack, smoke, verbose=args.verbose))
             if args.once or not result.passed:
                 return EXIT_OK if result.passed else EXIT_FAILURE
             progress("serving; press Ctrl-C to stop and clean up")
@@ -54,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK  # pragma: no cover - the wait above only ends by an interrupt
 
 
-def summary(stack: LocalStack, smoke: str) -> str:
+def summary(stack: LocalStack, smoke: str, *, verbose: bool = False) -> str:
     outputs = stack.outputs
     lines = [
         "seawall: the local stack is up",
@@ -63,10 +79,38 @@ def summary(stack: LocalStack, smoke: str) -> str:
         f"  table      {outputs.get('table_name')}",
         f"  emulator   {stack.emulator.endpoint}",
         f"  smoke      {smoke}",
+        f"  state      {state_origin(stack)}",
         f"  phases     {stack.phases.summary()}",
+        *([f"  chain      {stack.timeline.describe()}"] if verbose and stack.timeline else []),
+        *(f"  note       {note}" for note in stack.notes),
         f"  try        curl -H 'x-api-key: {stack.api_key}' {stack.api_url}/items",
     ]
     return "\n".join(lines)
+
+
+def _detach(args: argparse.Namespace) -> int:
+    if args.once:
+        raise UsageError("--detach and --once contradict each other", hint="choose one")
+    up_argv = ["up", "--port", str(args.port)]
+    if args.tf_mirror:
+        up_argv[:0] = ["--tf-mirror", args.tf_mirror]
+    up_argv += [flag for flag, on in (("--fresh", args.fresh), ("--verbose", args.verbose)) if on]
+    progress("starting in the background...")
+    started = start_detached(project(args), up_argv)
+    print("\n".join(started.summary))
+    progress(
+        f"serving in the background (pid {started.pid}, output in {started.log_path}); "
+        "stop it with: seawall down"
+    )
+    return EXIT_OK
+
+
+def state_origin(stack: LocalStack) -> str:
+    if stack.restored is not None:
+        return f"restored from snapshot {stack.restored.key[:12]} (nothing changed since it)"
+    if stack.applied_on is not None:
+        return f"applied on top of snapshot {stack.applied_on.key[:12]} (inputs changed)"
+    return "applied to an empty emulator"
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:

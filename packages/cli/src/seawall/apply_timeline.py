@@ -1,0 +1,92 @@
+"""When each resource of an apply started and finished, and the chain that bounded the apply.
+
+Fed terraform's own output lines as they stream (`<address>: Creating...`, `<address>: Creation
+complete after 55s [id=...]`), each stamped with the clock on arrival, so that no second run
+and no `-json` output is needed. The critical chain is found backwards from the resource that
+finished last: its predecessor is the resource that finished last before it started (within
+`TOLERANCE_S`: terraform starts a resource as soon as its dependencies are done). For the stack,
+that chain is the floor of a cold apply: the AWS provider's fixed waits (S3 lifecycle, SQS
+attributes) sit on it, and nothing run in parallel can shorten it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+TOLERANCE_S = 1.0
+_START = re.compile(r"^(?P<address>.+?): (?:Creating|Modifying|Destroying|Reading)\.\.\.")
+_END = re.compile(r"^(?P<address>.+?): (?:Creation|Modifications|Destruction|Read) complete after")
+
+
+@dataclass(frozen=True)
+class Step:
+    address: str
+    start_s: float  # seconds since the timeline began
+    end_s: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end_s - self.start_s
+
+
+class ApplyTimeline:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._began = clock()
+        self._ended: float | None = None
+        self._starts: dict[str, float] = {}
+        self.steps: dict[str, Step] = {}
+
+    def on_line(self, line: str) -> None:
+        now = self._clock() - self._began
+        if match := _END.match(line):
+            address = match["address"]
+            self.steps[address] = Step(address, self._starts.get(address, now), now)
+        elif match := _START.match(line):
+            self._starts.setdefault(match["address"], now)
+
+    def finish(self) -> None:
+        self._ended = self._clock() - self._began
+
+    @property
+    def total_s(self) -> float:
+        return self._ended if self._ended is not None else self._clock() - self._began
+
+    def chain(self) -> list[Step]:
+        """The critical chain, first step first (empty when nothing was applied)."""
+        if not self.steps:
+            return []
+        current = max(self.steps.values(), key=lambda step: step.end_s)
+        chain = [current]
+        while True:
+            before = [
+                step
+                for step in self.steps.values()
+                if step.end_s <= current.start_s + TOLERANCE_S
+                and step is not current
+                and step not in chain
+            ]
+            if not before:
+                break
+            previous = max(before, key=lambda step: step.end_s)
+            if current.start_s - previous.end_s > TOLERANCE_S:
+                break  # nothing finished just before it: it waited for terraform, not a resource
+            chain.append(previous)
+            current = previous
+        return chain[::-1]
+
+    def describe(self) -> str:
+        """One line for `seawall up --verbose`: the chain, and the apply's time around it."""
+        chain = self.chain()
+        if not chain:
+            return f"no resource changed; apply {self.total_s:.1f}s"
+        steps = " -> ".join(f"{step.address} {step.seconds:.1f}s" for step in chain)
+        span = chain[-1].end_s - chain[0].start_s
+        before, after = chain[0].start_s, self.total_s - chain[-1].end_s
+        return (
+            f"{steps}; apply {self.total_s:.1f}s = {before:.1f}s before it (terraform start, "
+            f"plan) + chain {span:.1f}s + {after:.1f}s after (outputs)"
+        )
