@@ -31,25 +31,29 @@ import time
 from pathlib import Path
 from typing import Any
 
+from seawall.load.table import TableSnapshot
 from seawall.local import LocalStack
-from seawall.project import Project
+from seawall.project import STATE_DIR_ENV, Project
 from seawall.runtime.process import GatewayProcess
 from seawall.verify.faults import FaultSwitch
 
 ROOT = Path(__file__).resolve().parents[2]
 LEVELS = (25, 50, 75, 100, 125, 150, 200, 250, 300)
 THROTTLE = {"mode": "throttle", "throttle_rate": 0.2}
+WORKER_USERS = 150
 
 
 def loadtest(stack: LocalStack, rps: int, seconds: int, report: Path) -> dict[str, Any]:
+    # The local stack's own session (no --api-url): the summary then has the CPU of the gateway,
+    # its workers and the emulator, the gateway's access log and the emulator probe.
     command = [
-        *(sys.executable, "-m", "seawall", "loadtest"),
-        *("--api-url", stack.api_url, "--api-key", stack.api_key),
+        *(sys.executable, "-m", "seawall", "--project-dir", str(ROOT), "loadtest"),
         *("--rps", str(rps), "--duration", f"{seconds}s", "--report", str(report)),
-        # One Locust worker per 150 users keeps the load generator off the critical core.
-        *("--workers", str(max(1, rps // 150)) if rps > 150 else ()),
     ]
-    subprocess.run(command, check=False, timeout=seconds + 300, stdout=subprocess.DEVNULL)
+    if rps > WORKER_USERS:  # more Locust processes than one core's worth of users
+        command += ["--workers", str(-(-rps // WORKER_USERS))]
+    env = {**os.environ, STATE_DIR_ENV: str(stack.project.state_dir)}
+    subprocess.run(command, check=False, timeout=seconds + 300, stdout=subprocess.DEVNULL, env=env)
     return json.loads((report / "summary.json").read_text())
 
 
@@ -90,6 +94,7 @@ def restart_gateway(stack: LocalStack) -> None:
         work_dir=stack.project.environment_dir("local"),
         log_path=stack.project.logs_dir("local") / "gateway-throttled.log",
     ).start()
+    stack._write_session()  # `seawall loadtest` finds the new gateway in the session file
 
 
 def row(label: str, s: dict[str, Any]) -> str:
@@ -117,9 +122,14 @@ def main() -> None:
     ]
     with LocalStack(Project(ROOT, state_override=work / "state"), tf_mirror=mirror) as stack:
         lift_throttling(stack)
+        # Each level starts from the same table: moto's queries slow down with its size.
+        table = TableSnapshot(
+            stack.emulator.connection.client("dynamodb"), str(stack.outputs["table_name"])
+        )
         best: tuple[int, dict[str, Any]] | None = None
         for level in levels:
             summary = loadtest(stack, level, args.seconds, work / f"rps-{level}")
+            table.restore()
             lines.append(row(f"offered {level}/s", summary))
             print(lines[-1], flush=True)
             if not sustained(summary, level):

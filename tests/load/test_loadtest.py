@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,20 @@ from seawall.load.audit import audit, clean_up
 from seawall.load.ledger import read_ledger
 from seawall.load.runner import free_port
 from seawall.load.slo import DEFAULTS, judge
+from seawall.load.table import TableSnapshot
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def table_as_it_was(local_stack: Any) -> Iterator[None]:
+    """The shared stack's table back as before (the runs leave idempotency records, and the
+    emulator's queries slow down with every record in the table)."""
+    snapshot = TableSnapshot(
+        local_stack.emulator.connection.client("dynamodb"), local_stack.outputs["table_name"]
+    )
+    yield
+    snapshot.restore()
 
 
 def loadtest(stack: Any, report: Path, *args: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from seawall.cli import main
 from seawall.errors import UsageError
 from seawall.load.classify import ERROR, EXPECTED, OK, classify
+from seawall.load.latency import AccessLogWindow
 from seawall.load.saturation import verdict
 from seawall.load.shape import parse_shape
 from seawall.load.slo import DEFAULTS, Slo, judge, parse_slo
@@ -156,3 +158,36 @@ def test_saturation_names_the_busiest_side_or_says_it_saw_none() -> None:
     assert "mostly by other processes" in verdict(crowded, **two)
     idle = {"gateway": 20.0, "emulator": 10.0, "machine": 20.0}
     assert verdict(idle, **two).startswith("nothing that could be seen")
+
+
+def test_without_a_cpu_limit_the_time_split_names_the_slow_side() -> None:
+    calm = {"gateway": 40.0, "emulator": 50.0, "machine": 60.0}
+    two = {"single_process": ("gateway", "emulator"), "cores": 2}
+    slow_emulator = {"client_p50_ms": 400, "gateway_p50_ms": 390, "emulator_p50_ms": 150}
+    assert verdict(calm, **two, latency=slow_emulator).startswith("emulator latency (")
+    queued_before = {"client_p50_ms": 400, "gateway_p50_ms": 20, "integration_p50_ms": 15}
+    assert verdict(calm, **two, latency=queued_before).startswith("before the stage")
+    in_function = {
+        "client_p50_ms": 400,
+        "gateway_p50_ms": 390,
+        "integration_p50_ms": 380,
+        "emulator_p50_ms": 5,
+    }
+    assert verdict(calm, **two, latency=in_function).startswith("the function side")
+    fast = {"client_p50_ms": 12, "gateway_p50_ms": 2, "integration_p50_ms": 1}
+    assert verdict(calm, **two, latency=fast).startswith("nothing that could be seen")
+
+
+def test_the_access_log_window_reads_only_the_run_s_requests(tmp_path) -> None:
+    log = tmp_path / "access.log"
+    log.write_text('{"latencyMs": 900, "integrationLatencyMs": 800}\n')
+    window = AccessLogWindow(log)
+    window.start()
+    with log.open("a") as file:
+        for ms in (10, 20, 30):
+            file.write(json.dumps({"latencyMs": ms, "integrationLatencyMs": ms - 5}) + "\n")
+        file.write('{"latencyMs": 40, "integrationLatencyMs": null}\n')
+        file.write('{"latencyMs": 5')  # a line being written
+    read = window.read()
+    assert read["gateway_ms"] == {"p50": 30.0, "p99": 40.0, "count": 4}
+    assert read["integration_ms"] == {"p50": 15.0, "p99": 25.0, "count": 3}

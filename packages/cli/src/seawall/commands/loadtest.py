@@ -154,7 +154,10 @@ def _target(args: argparse.Namespace, current: Project) -> Target:
     session = read_session(current)
     if session is None:
         raise SeawallError("no local stack is running", hint="start one with: seawall up")
-    outputs = stack_terraform(current, session_connection(session), args.tf_mirror).outputs()
+    connection = session_connection(session)
+    outputs = stack_terraform(current, connection, args.tf_mirror).outputs()
+    dynamodb = connection.client("dynamodb")
+    table = str(outputs["table_name"])
     return Target(
         "local",
         session["gateway"]["url"],
@@ -163,4 +166,6 @@ def _target(args: argparse.Namespace, current: Project) -> Target:
             "gateway": [int(session["gateway"]["pid"])],
             "emulator": [int(session["emulator"]["pid"])],
         },
+        access_log=current.environment_dir("local") / "logs" / "access.log",
+        emulator_probe=lambda: dynamodb.describe_table(TableName=table),
     )

@@ -11,10 +11,12 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from seawall.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, SeawallError
 from seawall.load.api import ApiClient, ApiError
 from seawall.load.audit import AuditResult, audit, clean_up
+from seawall.load.latency import AccessLogWindow, Probe
 from seawall.load.ledger import read_ledger
 from seawall.load.report import build_summary, render
 from seawall.load.runner import LocustRun, Plan, read_progress
@@ -30,6 +32,9 @@ class Target:
     api_key: str
     # Local processes whose CPU tells which side saturated: name -> pids (children included).
     local_processes: dict[str, list[int]] = field(default_factory=dict)
+    # The local gateway's access log, and one cheap call to the emulator (None: not local).
+    access_log: Path | None = None
+    emulator_probe: Callable[[], object] | None = None
 
 
 def check_reachable(client: ApiClient) -> None:
@@ -60,6 +65,8 @@ def run_load_test(
     client = ApiClient(target.api_url, target.api_key)
     check_reachable(ApiClient(target.api_url, target.api_key, attempts=2))  # refuse quickly
     sampler = CpuSampler(dict(target.local_processes))
+    window = AccessLogWindow(target.access_log) if target.access_log else None
+    probe = Probe(target.emulator_probe) if target.emulator_probe else None
     run = LocustRun(plan)
     interrupted = False
     say(
@@ -73,6 +80,10 @@ def run_load_test(
         run.start()
         sampler.groups["locust"] = run.pids
         sampler.start()
+        if window is not None:
+            window.start()
+        if probe is not None:
+            probe.start()
         run.wait(on_tick=_progress_printer(plan, sampler))
     except KeyboardInterrupt:
         interrupted = True
@@ -83,6 +94,7 @@ def run_load_test(
         _end_progress_line()
     duration = time.monotonic() - started
     cpu = sampler.stop()
+    emulator_ms = probe.stop() if probe is not None else None
 
     stats = read_stats(plan.report_dir / "locust.json", plan.report_dir / "locust_failures.csv")
     ledger = read_ledger(plan.ledger_dir)
@@ -102,6 +114,13 @@ def run_load_test(
         duplicated=result.duplicated if result else 0,
     )
     single = tuple(name for name in ("gateway", "emulator") if name in cpu)
+    stage = window.read() if window is not None else {}
+    latency = {
+        "client_p50_ms": stats.total.percentiles_ms["p50"],
+        "gateway_p50_ms": stage.get("gateway_ms", {}).get("p50"),
+        "integration_p50_ms": stage.get("integration_ms", {}).get("p50"),
+        "emulator_p50_ms": (emulator_ms or {}).get("p50"),
+    }
     summary = build_summary(
         target=target.api_url,
         run_prefix=plan.run_prefix,
@@ -114,7 +133,9 @@ def run_load_test(
         verdict=gate,
         saturation={
             "cpu_percent": cpu,
-            "verdict": verdict(cpu, cores=_cores(), single_process=single),
+            **stage,
+            **({"emulator_probe_ms": emulator_ms} if emulator_ms else {}),
+            "verdict": verdict(cpu, cores=_cores(), single_process=single, latency=latency),
         },
         duration_s=duration,
         interrupted=interrupted,

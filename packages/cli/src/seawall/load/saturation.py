@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SATURATED = 90.0  # percent of one core (a process) or of all cores (the machine)
 
@@ -91,12 +92,35 @@ class CpuSampler:
         return {name: round(value, 1) for name, value in usage.items()}
 
 
-def verdict(cpu: dict[str, float], *, cores: int, single_process: tuple[str, ...]) -> str:
+SLOW_EMULATOR_MS = 100.0  # one DynamoDB call to moto takes a few ms when it is not overloaded
+QUEUEING_MS = 100.0  # a p50 above this on loopback means requests wait somewhere
+
+
+def verdict(
+    cpu: dict[str, float],
+    *,
+    cores: int,
+    single_process: tuple[str, ...],
+    latency: dict[str, Any] | None = None,
+) -> str:
     """One sentence: what saturated, from the CPU shares (percent of one core per group,
-    `machine` in percent of all cores). `single_process` names the groups that are one Python
-    process each (bounded by one core)."""
+    `machine` in percent of all cores; `single_process` names the groups that are one Python
+    process each, bounded by one core), else from where the time went (`latency`: p50s of the
+    client, the gateway's stage, the integration, and an emulator probe, in ms)."""
     if not cpu:
         return "cannot tell (no CPU figures on this platform)"
+    by_cpu = _cpu_verdict(cpu, cores=cores, single_process=single_process)
+    if by_cpu is not None:
+        return by_cpu
+    by_latency = _latency_verdict(latency or {})
+    if by_latency is not None:
+        return by_latency
+    return "nothing that could be seen: no process and not the machine near its CPU limit"
+
+
+def _cpu_verdict(
+    cpu: dict[str, float], *, cores: int, single_process: tuple[str, ...]
+) -> str | None:
     groups = {k: v for k, v in cpu.items() if k != "machine"}
     busiest = max(groups, key=groups.__getitem__) if groups else None
     if cpu.get("machine", 0) >= SATURATED:
@@ -109,4 +133,25 @@ def verdict(cpu: dict[str, float], *, cores: int, single_process: tuple[str, ...
     for name in single_process:
         if cpu.get(name, 0) >= SATURATED:
             return f"{name} CPU ({cpu[name]:.0f}% of its one core)"
-    return "nothing that could be seen: no process and not the machine near its CPU limit"
+    return None
+
+
+def _latency_verdict(latency: dict[str, Any]) -> str | None:
+    client, stage = latency.get("client_p50_ms"), latency.get("gateway_p50_ms")
+    integration, emulator = latency.get("integration_p50_ms"), latency.get("emulator_p50_ms")
+    if emulator is not None and emulator >= SLOW_EMULATOR_MS:
+        return f"emulator latency (one DynamoDB call took {emulator:.0f} ms at p50)"
+    if client is None or stage is None or client < QUEUEING_MS:
+        return None  # fast answers: nothing was waiting long enough to call it saturated
+    if client - stage > client / 2:
+        return (
+            f"before the stage: of {client:.0f} ms at p50, requests spent {client - stage:.0f} ms "
+            "in the load generator or waiting on the gateway's HTTP edge"
+        )
+    if integration is not None and integration > client / 2:
+        emulator_part = f"; the emulator answered a call in {emulator:.0f} ms" if emulator else ""
+        return (
+            f"the function side (worker pool busy or its calls slow): {integration:.0f} ms of "
+            f"{client:.0f} ms at p50 in the integration{emulator_part}"
+        )
+    return None
