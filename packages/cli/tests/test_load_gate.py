@@ -191,3 +191,11 @@ def test_the_access_log_window_reads_only_the_run_s_requests(tmp_path) -> None:
     read = window.read()
     assert read["gateway_ms"] == {"p50": 30.0, "p99": 40.0, "count": 4}
     assert read["integration_ms"] == {"p50": 15.0, "p99": 25.0, "count": 3}
+
+
+def test_an_audit_of_gathered_ledgers_needs_the_run_s_prefix(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["loadtest", "--api-url", "http://127.0.0.1:9/v1", "--api-key", "k"]
+    assert main([*argv, "--audit-only", "ledgers"]) == 2
+    assert "--run-prefix" in capsys.readouterr().err

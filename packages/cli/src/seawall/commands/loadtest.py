@@ -16,7 +16,7 @@ from pathlib import Path
 
 from seawall.commands._common import progress, project
 from seawall.errors import PrerequisiteError, SeawallError, UsageError
-from seawall.load.loadrun import Target, run_load_test
+from seawall.load.loadrun import Target, audit_only, run_load_test
 from seawall.load.runner import Plan
 from seawall.load.shape import Steps, parse_shape
 from seawall.load.slo import DEFAULTS, Slo, parse_slo
@@ -69,6 +69,15 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         "--i-know-this-is-prod", action="store_true", help="required to load-test prod"
     )
     parser.add_argument(
+        "--audit-only",
+        metavar="LEDGER_DIR",
+        help="no load: audit the ledgers in LEDGER_DIR (copied from Locust workers on other "
+        "machines) against the API, then clean up; needs --run-prefix",
+    )
+    parser.add_argument(
+        "--run-prefix", help="the SEAWALL_LOAD_RUN_PREFIX the workers ran with (--audit-only)"
+    )
+    parser.add_argument(
         "--up",
         action="store_true",
         help="with no local stack running, start one for the run (stopped afterwards)",
@@ -86,7 +95,9 @@ def run(args: argparse.Namespace) -> int:
     duration = _seconds(args.duration)
     if args.workers < 0 or args.users < 1 or (args.rps is not None and args.rps < 1):
         raise UsageError("--users and --rps are >= 1, --workers >= 0")
-    if importlib.util.find_spec("locust") is None:
+    if args.audit_only and not args.run_prefix:
+        raise UsageError("--audit-only needs --run-prefix (the workers' SEAWALL_LOAD_RUN_PREFIX)")
+    if not args.audit_only and importlib.util.find_spec("locust") is None:
         raise PrerequisiteError(
             "Locust is not installed", hint="pip install 'seawall[load]' (the load extra)"
         )
@@ -103,6 +114,14 @@ def _run(
     args: argparse.Namespace, current: Project, slo: Slo, shape: Steps | None, duration: int
 ) -> int:
     target = _target(args, current)
+    if args.audit_only:
+        return audit_only(
+            target,
+            Path(args.audit_only),
+            args.run_prefix,
+            keep_data=args.keep_data,
+            say=progress,
+        )
     users = args.rps if args.rps is not None else args.users
     stamp = time.strftime("%Y%m%d-%H%M%S")
     report = (

@@ -151,6 +151,32 @@ def run_load_test(
     return EXIT_OK if gate.passed and result is not None else EXIT_FAILURE
 
 
+def audit_only(
+    target: Target,
+    ledger_dir: Path,
+    run_prefix: str,
+    *,
+    keep_data: bool,
+    say: Callable[[str], None],
+) -> int:
+    """The audit alone, over ledgers gathered from Locust workers on several machines."""
+    if not any(ledger_dir.glob("ledger-*.jsonl")):
+        raise SeawallError(f"no ledger-*.jsonl files in {ledger_dir}")
+    client = ApiClient(target.api_url, target.api_key)
+    check_reachable(ApiClient(target.api_url, target.api_key, attempts=2))
+    ledger = read_ledger(ledger_dir)
+    say(f"auditing {ledger.acknowledged} acknowledged writes")
+    try:
+        result = audit(ledger, client, run_prefix)
+    except ApiError as error:
+        raise SeawallError(f"the audit could not read the API: {error}") from None
+    print(json.dumps({"audit": result.summary()}, indent=2))
+    if not keep_data:
+        left = clean_up(client, result.run_item_ids)
+        say(f"deleted the {len(result.run_item_ids) - left} items the run created")
+    return EXIT_OK if result.passed else EXIT_FAILURE
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -189,4 +215,4 @@ def _end_progress_line() -> None:
         print(file=sys.stderr)
 
 
-__all__ = ["Target", "check_reachable", "run_load_test"]
+__all__ = ["Target", "audit_only", "check_reachable", "run_load_test"]
