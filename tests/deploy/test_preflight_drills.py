@@ -116,3 +116,30 @@ def test_an_inline_policy_over_10240_characters_fails_preflight(seawall) -> None
     assert "FAIL  iam.inline-policy-size" in done.stderr
     assert "module.api_function.aws_iam_role.this: at least" in done.stderr
     assert "> 10240" in done.stderr
+
+
+def test_a_held_state_lock_stops_the_plan_and_none_is_left_behind(seawall) -> None:
+    """S3 native locking on the emulator, end to end: the plans above released their lock file,
+    and a lock another run holds (`<state key>.tflock`, as Terraform writes it) stops a plan."""
+    s3 = seawall.emulator.client("s3")
+    bucket = f"seawall-tfstate-{ACCOUNT}-us-west-2"
+    key = "seawall/local/terraform.tfstate.tflock"
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="seawall/local/").get("Contents", [])
+    assert [item["Key"] for item in listed if item["Key"].endswith(".tflock")] == []
+    lock = {
+        "ID": "5a1e5a1e-0000-4000-8000-000000000001",
+        "Operation": "OperationTypeApply",
+        "Info": "",
+        "Who": "someone@elsewhere",
+        "Version": "1.11.4",
+        "Created": "2026-01-01T00:00:00Z",
+        "Path": f"{bucket}/seawall/local/terraform.tfstate",
+    }
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(lock).encode())
+    try:
+        done = seawall.run("plan")
+    finally:
+        s3.delete_object(Bucket=bucket, Key=key)
+    assert done.returncode == 1, done.stderr
+    assert "Error acquiring the state lock" in done.stderr
+    assert "someone@elsewhere" in done.stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from seawall.preflight.context import Context
 from seawall.preflight.report import CheckResult
+from seawall.processes import child_process_options
 from seawall.terraform import Terraform, TerraformError
 from seawall.tfconfig import terraform_env
 
@@ -59,6 +60,7 @@ def _checkov(context: Context) -> CheckResult:
             text=True,
             timeout=CHECKOV_TIMEOUT_S,
             check=False,
+            **child_process_options(),
         )
         reports = json.loads(done.stdout or "[]")
     except (subprocess.TimeoutExpired, ValueError) as error:
