@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import nox
@@ -95,6 +96,9 @@ def checkov(session: nox.Session) -> None:
         *("--directory", "terraform", "--framework", "terraform", "--quiet", "--compact"),
         # Checks run offline: no guideline download from Prisma Cloud (only loopback is a target).
         "--skip-download",
+        # The modules' examples/ only show the smallest call (no cache, no tracing: inputs the
+        # stack sets per environment); the stack calls the same modules and is checked in full.
+        *("--skip-path", "examples"),
     )
 
 
@@ -158,6 +162,53 @@ def bench(session: nox.Session) -> None:
     areas = session.posargs or sorted(p.parent.name for p in (ROOT / "bench").glob("*/run.py"))
     for area in areas:
         session.run("python", f"bench/{area}/run.py")
+
+
+@nox.session(default=False)
+def docs(session: nox.Session) -> None:
+    """Rewrite each Terraform module README's inputs/outputs table (terraform-docs' format,
+    between BEGIN_TF_DOCS/END_TF_DOCS) from the module's .tf files; `seawall validate` checks it."""
+    prepare(session)
+    session.install(RETRYLIB, CLI)
+    session.run("python", "-m", "seawall.tfdocs", "terraform/modules")
+
+
+# `nox -s release -- PACKAGE`: the import name each package's wheel must give, and the siblings
+# its wheel needs (built alongside, since they are not on an index).
+RELEASES = {
+    "retrylib": ("retrylib", []),
+    "handler": ("seawall_handler", ["retrylib"]),
+    "cli": ("seawall", ["retrylib"]),
+}
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Build PACKAGE's sdist and wheel into dist/PACKAGE, check them (twine check --strict),
+    install the wheel into a clean venv and import it (`-- retrylib|handler|cli`)."""
+    if len(session.posargs) != 1 or session.posargs[0] not in RELEASES:
+        session.error(f"usage: nox -s release -- {{{'|'.join(RELEASES)}}}")
+    package = session.posargs[0]
+    module, siblings = RELEASES[package]
+    prepare(session)
+    session.install("build", "twine")
+    out = ROOT / "dist" / package
+    shutil.rmtree(out, ignore_errors=True)
+    build = ("python", "-m", "build", "--outdir")
+    session.run(*build, str(out), "--sdist", "--wheel", f"packages/{package}")
+    session.run("twine", "check", "--strict", *(str(p) for p in sorted(out.iterdir())))
+    wheels = ROOT / "dist" / ".siblings"
+    for sibling in siblings:
+        session.run(*build, str(wheels), "--wheel", f"packages/{sibling}")
+    with tempfile.TemporaryDirectory(prefix="seawall-release-") as scratch:
+        venv = Path(scratch) / "venv"
+        session.run("python", "-m", "venv", str(venv))
+        python = str(venv / "bin" / "python")
+        (wheel,) = out.glob("*.whl")
+        pip_install = (python, "-m", "pip", "install", "--quiet", "--find-links", str(wheels))
+        session.run(*pip_install, str(wheel), external=True)
+        check = f"import {module}; print({module}.__name__, {module}.__version__)"
+        session.run(python, "-c", check, external=True)
 
 
 @nox.session(name="format", default=False)
