@@ -30,7 +30,7 @@ def tree(root: Path, mtime: int, mode: int) -> Path:
         "seawall_handler/__pycache__/api.cpython-399.pyc": "compiled by another Python",
         "seawall_handler/api.pyc": "a legacy .pyc beside its source",
         "retrylib/wait.py": "x = 1\n",
-        "seawall_handler-0.1.0.dist-info/METADATA": "Name: seawall-handler\n",
+        "seawall_handler-0.1.0.dist-info/METADATA": "Name: seawall-handler\n\n# The README\n",
         "seawall_handler-0.1.0.dist-info/RECORD": "differs per install",
         "seawall_handler-0.1.0.dist-info/direct_url.json": '{"url": "file:///home/someone"}',
         "boto3/__init__.py": "the runtime provides me",
@@ -105,6 +105,13 @@ def test_the_zip_runs_on_its_own_bytecode_and_names_the_runtime_that_reads_it(
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_metadata_keeps_its_headers_without_the_readme(tmp_path: Path) -> None:
+    data = zip_directory(tree(tmp_path, mtime=0, mode=0o644))
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        metadata = zf.read("seawall_handler-0.1.0.dist-info/METADATA")
+    assert metadata == b"Name: seawall-handler\n"
 
 
 def test_code_sha256_forms_convert_both_ways(tmp_path: Path) -> None:

@@ -134,8 +134,17 @@ def zip_directory(root: Path) -> bytes:
             info.external_attr = _FILE_MODE << 16
             info.create_system = 3  # unix, so the mode bits mean what they say everywhere
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, path.read_bytes(), compresslevel=9)
+            zf.writestr(info, _shipped_bytes(path), compresslevel=9)
     return buffer.getvalue()
+
+
+def _shipped_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.name == "METADATA" and path.parent.name.endswith(".dist-info"):
+        # The headers (name, version, requirements) only: the long description after the first
+        # blank line is the package README, which nothing in a function reads (a third of it).
+        return data.split(b"\n\n", 1)[0] + b"\n"
+    return data
 
 
 def _shipped_files(root: Path) -> list[Path]:
