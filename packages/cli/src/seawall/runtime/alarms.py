@@ -7,7 +7,7 @@ CloudWatch's documented rules (M out of N datapoints, the four missing-data trea
 `describe-alarms` and the alarm history show it) and publishes the alarm's notification to its SNS
 actions.
 
-Periods can be shortened for tests and drills with a time scale (`SEAWALL_ALARM_TIME_SCALE`, see
+Periods can be shortened for tests and drills with a time scale (`SEAWALL_LOCAL_TIME_SCALE`, see
 packages/cli/README.md): at 60, a 60-second period lasts one second of the runtime's clock.
 
 Not evaluated: alarms on metric math (`Metrics` queries) and anomaly detection; they are left in
@@ -31,7 +31,7 @@ OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 # CloudWatch retrieves more datapoints than the evaluation periods (its "evaluation range"); the
 # documented examples retrieve N + 2 for N = 3.
 EXTRA_RANGE_PERIODS = 2
-TIME_SCALE_ENV = "SEAWALL_ALARM_TIME_SCALE"
+TIME_SCALE_ENV = "SEAWALL_LOCAL_TIME_SCALE"
 
 _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from seawall.runtime.records import RequestRecord
+
 FLUSH_INTERVAL_S = 1.0
 PUT_BATCH = 500  # PutMetricData takes at most 1000 datums per call
 MAX_PENDING = 50_000  # beyond this the oldest unsent datapoints are dropped (the store keeps them)
@@ -241,3 +243,21 @@ def api_request(
             unit="Milliseconds",
             dims=dims,
         )
+
+
+def api_metrics_callback(
+    metrics: Metrics, api_name: str, stage: str
+) -> Callable[[RequestRecord], None]:
+    """An `on_request_done` callback publishing each request's AWS/ApiGateway metrics."""
+
+    def on_request_done(record: RequestRecord) -> None:
+        api_request(
+            metrics,
+            api_name,
+            stage,
+            status=record.status,
+            latency_ms=record.latency_ms,
+            integration_latency_ms=record.integration_latency_ms,
+        )
+
+    return on_request_done

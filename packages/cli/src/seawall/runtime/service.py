@@ -7,6 +7,8 @@ this process and stops with `stop()`.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import threading
 from pathlib import Path
@@ -14,11 +16,16 @@ from types import TracebackType
 from typing import Any
 
 from seawall.emulator import Connection
+from seawall.runtime.access_logs import (
+    FirehoseBuffer,
+    access_log_callback,
+    load_access_log_settings,
+)
 from seawall.runtime.alarms import TIME_SCALE_ENV, AlarmEvaluator
 from seawall.runtime.cloudwatch_logs import LogShipper
 from seawall.runtime.functions import code_directory, load_function
 from seawall.runtime.gateway import Gateway
-from seawall.runtime.metrics import MetricPublisher, Metrics, MetricStore
+from seawall.runtime.metrics import MetricPublisher, Metrics, MetricStore, api_metrics_callback
 from seawall.runtime.pool import Concurrency, FunctionLog, FunctionPool, Variant
 from seawall.runtime.records import json_access_log
 from seawall.runtime.refresh import Refresher
@@ -41,8 +48,10 @@ class LocalRuntime:
         work_dir: Path,
         host: str = "127.0.0.1",
         port: int = 0,
+        time_scale: float | None = None,
     ) -> None:
         connection = Connection(url=endpoint, region=region)
+        scale = local_time_scale() if time_scale is None else time_scale
         self._artifact_store = artifact_store
         self._work_dir = work_dir
         self._aws_env = connection.client_env()
@@ -60,7 +69,7 @@ class LocalRuntime:
             cloudwatch,
             connection.client("sns"),
             region=region,
-            time_scale=alarm_time_scale(),
+            time_scale=scale,
         )
 
         api = load_rest_api(connection.client("apigateway"), api_id, stage)
@@ -73,14 +82,22 @@ class LocalRuntime:
         ]
         account_id = connection.client("sts").get_caller_identity()["Account"]
         self._access_log = FunctionLog(work_dir / "logs" / "access.log")
+        apigateway = connection.client("apigateway")
+        on_request_done = [
+            json_access_log(self._access_log.write),
+            api_metrics_callback(self.metrics, api.name, stage),
+        ]
+        self.access_logs: FirehoseBuffer | None = None
+        settings = load_access_log_settings(apigateway, api_id, stage)
+        if settings is not None and settings.firehose_stream:
+            self.access_logs = FirehoseBuffer(
+                connection.client("firehose"), settings.firehose_stream, time_scale=scale
+            )
+            on_request_done.append(access_log_callback(settings, self.access_logs.add))
         self.gateway = Gateway(
-            api,
-            self.pools,
-            account_id=account_id,
-            on_request_done=[json_access_log(self._access_log.write)],
+            api, self.pools, account_id=account_id, on_request_done=on_request_done
         )
         self.server = GatewayServer(self.gateway, host, port)
-        apigateway = connection.client("apigateway")
         self._limits = Refresher(
             lambda: load_stage_limits(apigateway, api_id, stage), self.gateway.update_limits
         )
@@ -96,6 +113,8 @@ class LocalRuntime:
         self._publisher.start()
         self.log_shipper.start()
         self.alarms.start()
+        if self.access_logs is not None:
+            self.access_logs.start()
         self._thread.start()
         self._limits.start()
         for poller in self.pollers:
@@ -112,6 +131,8 @@ class LocalRuntime:
         for pool in self.pools.values():
             pool.close()
         self._access_log.close()
+        if self.access_logs is not None:
+            self.access_logs.stop()
         self.alarms.stop()
         self.log_shipper.stop()
         self._publisher.stop()
@@ -181,13 +202,24 @@ class FunctionTarget:
     def variants(self, load: Any) -> list[Variant]:
         self._revision, self._concurrency = self._revision_now()
         if not self.alias:
-            return [load(self.arn, 1.0)]
-        alias = self._lambda.get_alias(FunctionName=self.name, Name=self.alias)
-        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-        primary = [load(f"{_unqualified(self.arn)}:{alias['FunctionVersion']}", 1.0)]
-        extra = [load(f"{_unqualified(self.arn)}:{v}", float(w)) for v, w in weights.items()]
-        primary_weight = max(0.0, 1.0 - sum(v.weight for v in extra))
-        return [Variant(primary[0].spec, primary[0].code_dir, primary_weight), *extra]
+            loaded = [load(self.arn, 1.0)]
+        else:
+            alias = self._lambda.get_alias(FunctionName=self.name, Name=self.alias)
+            weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+            base = _unqualified(self.arn)
+            primary = load(f"{base}:{alias['FunctionVersion']}", 1.0)
+            extra = [load(f"{base}:{v}", float(w)) for v, w in weights.items()]
+            share = max(0.0, 1.0 - sum(v.weight for v in extra))
+            loaded = [Variant(primary.spec, primary.code_dir, share), *extra]
+        # GetFunctionConcurrency is the authority (the emulator's GetFunction omits it).
+        return [
+            Variant(
+                dataclasses.replace(v.spec, reserved_concurrency=self._concurrency),
+                v.code_dir,
+                v.weight,
+            )
+            for v in loaded
+        ]
 
     def changed_variants(self, load: Any) -> list[Variant] | None:
         if self._revision_now() == (self._revision, self._concurrency):
@@ -195,22 +227,40 @@ class FunctionTarget:
         return self.variants(load)
 
     def _revision_now(self) -> tuple[str, int | None]:
+        """What identifies the target's configuration now. The emulator keeps an alias's or a
+        function's RevisionId across updates, so the fields an update changes are compared too."""
         if self.alias:
-            revision = self._lambda.get_alias(FunctionName=self.name, Name=self.alias)
+            alias = self._lambda.get_alias(FunctionName=self.name, Name=self.alias)
+            fields = [alias.get(k) for k in ("RevisionId", "FunctionVersion", "RoutingConfig")]
         else:
-            revision = self._lambda.get_function_configuration(FunctionName=self.arn)
+            config = self._lambda.get_function_configuration(FunctionName=self.arn)
+            fields = [config.get(k) for k in _CONFIGURATION_FIELDS]
         concurrency = self._lambda.get_function_concurrency(FunctionName=self.name)
         reserved = concurrency.get("ReservedConcurrentExecutions")
-        return str(revision.get("RevisionId", "")), reserved
+        return json.dumps(fields, sort_keys=True, default=str), reserved
+
+
+# What an update-function-configuration or update-function-code can change that the runtime uses.
+_CONFIGURATION_FIELDS = (
+    "RevisionId",
+    "LastModified",
+    "CodeSha256",
+    "Environment",
+    "Handler",
+    "Runtime",
+    "Timeout",
+    "MemorySize",
+)
 
 
 def _unqualified(arn: str) -> str:
     return ":".join(arn.split(":")[:7])
 
 
-def alarm_time_scale() -> float:
-    """SEAWALL_ALARM_TIME_SCALE: how many times faster than real time alarm periods pass (for
-    tests and drills: at 60 a one-minute period lasts a second). 1 when unset."""
+def local_time_scale() -> float:
+    """SEAWALL_LOCAL_TIME_SCALE: how many times faster than real time the waits the runtime
+    imitates pass: alarm periods and Firehose buffering intervals (for tests and drills: at 60 a
+    one-minute period lasts a second). 1 when unset."""
     value = os.environ.get(TIME_SCALE_ENV, "").strip()
     try:
         scale = float(value) if value else 1.0
