@@ -84,3 +84,28 @@ def test_unexpected_errors_exit_three_with_a_traceback_file(
     assert "unexpected error" in err
     log = Path(err.strip().rsplit(" ", 1)[1])
     assert "ZeroDivisionError: a bug" in log.read_text()
+
+
+# A verb of the description -> the command that must exist for it to be true.
+PROMISES = {
+    "deploy": "deploy",
+    "apply": "apply",
+    "destroy": "destroy",
+    "build": "build",
+    "validate": "validate",
+    "plan": "plan",
+    "run it on a local emulator": "up",
+    "verify": "verify",
+    "load-test": "loadtest",
+    "break": "fault",
+}
+
+
+def test_the_description_promises_only_commands_that_exist() -> None:
+    from seawall.cli import COMMANDS, DESCRIPTION, parser
+
+    names = set(parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    assert len(names) == len(COMMANDS)
+    promised = {command for verb, command in PROMISES.items() if verb in DESCRIPTION.lower()}
+    assert promised
+    assert promised <= names

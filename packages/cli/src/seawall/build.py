@@ -22,13 +22,13 @@ import compileall
 import hashlib
 import io
 import py_compile
-import subprocess
 import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seawall.command_output import CommandFailed, cmd_output_b
 from seawall.errors import SeawallError
 from seawall.fsutil import atomic_write_bytes
 
@@ -182,10 +182,10 @@ def _pip_install(project_root: Path, target: Path) -> None:
         "--no-compile", "--no-warn-script-location", "--target", str(target),
         *map(str, sources),
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    if result.returncode != 0:
+    try:
+        cmd_output_b(*command)
+    except CommandFailed as error:
         raise BuildError(
-            f"pip could not install the function's packages (exit {result.returncode}):\n"
-            + (result.stderr or result.stdout).strip()[-3000:],
+            f"pip could not install the function's packages: {error}",
             hint="check packages/handler/pyproject.toml's dependencies",
-        )
+        ) from error

@@ -27,13 +27,18 @@ from seawall.commands import (
 from seawall.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, SeawallError
 from seawall.tfconfig import MIRROR_ENV, mirror_from_env
 
+# What the commands below do, and nothing they do not (a test checks the verbs against COMMANDS).
+DESCRIPTION = (
+    "Build and validate a serverless API's Terraform stack, run it on a local emulator, plan it "
+    "for AWS, and verify, load-test and break it."
+)
 COMMANDS = (up, outputs, build, validate, loadtest, verify, fault, bootstrap, preflight, plan, down)
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="seawall",
-        description="Deploy, verify and break a serverless API, on AWS or on a local emulator.",
+        description=DESCRIPTION,
     )
     root.add_argument("--version", action="version", version=f"seawall {__version__}")
     root.add_argument(
