@@ -148,9 +148,14 @@ def test_route_stats_from_locust_s_json(tmp_path: Path) -> None:
             [entry("/items", "GET", {"5": 90, "50": 10}, 0), entry("/items", "POST", {"30": 20}, 2)]
         )
     )
-    (tmp_path / "f.csv").write_text("Method,Name,Error,Occurrences\nPOST,/items,500: boom,2\n")
+    (tmp_path / "f.csv").write_text(
+        "Method,Name,Error,Occurrences\nPOST,/items,500: boom,2\nGET,GET /items,0: reset,1\n"
+    )
     stats = read_stats(tmp_path / "locust.json", tmp_path / "f.csv")
     assert (stats.total.requests, stats.total.failures, stats.total.rps) == (120, 2, 12.0)
     assert stats.total.percentiles_ms == {"p50": 5.0, "p95": 50.0, "p99": 50.0}
     assert [r.route for r in stats.routes] == ["GET /items", "POST /items"]
-    assert stats.failures == [{"route": "POST /items", "error": "500: boom", "occurrences": 2}]
+    assert stats.failures == [
+        {"route": "POST /items", "error": "500: boom", "occurrences": 2},
+        {"route": "GET /items", "error": "0: reset", "occurrences": 1},
+    ]

@@ -107,7 +107,7 @@ def _read_failures(path: Path) -> list[dict[str, Any]]:
         return []
     return [
         {
-            "route": f"{row.get('Method', '')} {row.get('Name', '')}".strip(),
+            "route": _route_name({"name": row.get("Name", ""), "method": row.get("Method", "")}),
             "error": row.get("Error", ""),
             "occurrences": int(row.get("Occurrences") or 0),
         }
