@@ -92,7 +92,9 @@ def test_a_concurrency_quota_below_the_plan_fails_preflight_and_applies_nothing(
     seawall, account_settings_proxy
 ) -> None:
     # The account may run 150 executions at once, all unreserved; the plan reserves 100 for the
-    # API function, which would leave 50: below the 100 AWS keeps unreserved.
+    # API function, which would leave 50: below the 100 AWS keeps unreserved. moto cannot play
+    # such an account (it has no GetAccountSettings, and Service Quotas only for VPC), so a
+    # loopback proxy in front of it answers that one call (tests/deploy/conftest.py).
     reserve = '--var=api_function={"reserved_concurrency": 100, "provisioned_concurrency": 0}'
     with account_settings_proxy(total=150, unreserved=150) as proxy:
         done = seawall.through(proxy.url).run("preflight", "--json", reserve)
