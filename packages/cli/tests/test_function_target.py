@@ -96,3 +96,26 @@ def test_reserved_concurrency_is_noticed(function: tuple[Any, str]) -> None:
     changed = target.changed_variants(_load(lambda_client))
     assert changed is not None
     assert changed[0].spec.reserved_concurrency == 0
+
+
+def test_a_version_that_fails_to_load_is_tried_again_at_the_next_check(
+    function: tuple[Any, str],
+) -> None:
+    lambda_client, name = function
+    arn = lambda_client.get_alias(FunctionName=name, Name="live")["AliasArn"]
+    target = FunctionTarget(lambda_client, arn)
+    target.variants(_load(lambda_client))
+    lambda_client.update_alias(FunctionName=name, Name="live", FunctionVersion="2")
+    missing = {"2"}
+
+    def load(arn: str, weight: float) -> Variant:
+        if arn.rsplit(":", 1)[1] in missing:
+            raise FileNotFoundError("the code of version 2 is not in the store yet")
+        return _load(lambda_client)(arn, weight)
+
+    with pytest.raises(FileNotFoundError):
+        target.changed_variants(load)
+    missing.clear()  # e.g. the artifact was built meanwhile
+    retried = target.changed_variants(load)
+    assert retried is not None
+    assert [v.spec.version for v in retried] == ["2"]

@@ -364,6 +364,7 @@ class FunctionPool:
         self._closed = False
         self._refresh = refresh
         self._checked_at = time.monotonic()
+        self._last_refresh_error = ""
         self.set_variants([Variant(spec, code_dir)])
 
     def set_variants(self, variants: list[Variant]) -> None:
@@ -422,8 +423,13 @@ class FunctionPool:
             self._checked_at = now
         try:
             variants = self._refresh()
-        except Exception:  # the emulator going away: keep serving what we have
+        except Exception as error:  # e.g. a new version's code not in the store, or no emulator
+            message = f"seawall runtime: {self.spec.name} keeps its configuration: {error}"
+            if message != self._last_refresh_error:  # said once, not on every check
+                print(message, file=sys.stderr)
+                self._last_refresh_error = message
             return
+        self._last_refresh_error = ""
         if variants:
             self.set_variants(variants)
 

@@ -200,7 +200,7 @@ class FunctionTarget:
         self._concurrency: int | None = None
 
     def variants(self, load: Any) -> list[Variant]:
-        self._revision, self._concurrency = self._revision_now()
+        revision, concurrency = self._revision_now()
         if not self.alias:
             loaded = [load(self.arn, 1.0)]
         else:
@@ -211,10 +211,12 @@ class FunctionTarget:
             extra = [load(f"{base}:{v}", float(w)) for v, w in weights.items()]
             share = max(0.0, 1.0 - sum(v.weight for v in extra))
             loaded = [Variant(primary.spec, primary.code_dir, share), *extra]
+        # Recorded only once everything loaded: a version whose code is missing is tried again.
+        self._revision, self._concurrency = revision, concurrency
         # GetFunctionConcurrency is the authority (the emulator's GetFunction omits it).
         return [
             Variant(
-                dataclasses.replace(v.spec, reserved_concurrency=self._concurrency),
+                dataclasses.replace(v.spec, reserved_concurrency=concurrency),
                 v.code_dir,
                 v.weight,
             )
