@@ -3,18 +3,22 @@
 Fed terraform's own output lines as they stream (`<address>: Creating...`, `<address>: Creation
 complete after 55s [id=...]`), each stamped with the clock on arrival, so that no second run
 and no `-json` output is needed. The critical chain is found backwards from the resource that
-finished last: its predecessor is the resource that finished last before it started (within
-`TOLERANCE_S`: terraform starts a resource as soon as its dependencies are done). For the stack,
-that chain is the floor of a cold apply: the AWS provider's fixed waits (S3 lifecycle, SQS
-attributes) sit on it, and nothing run in parallel can shorten it.
+finished last, through the dependencies the Terraform state records for each resource
+(`state_dependencies`): a resource's predecessor on the chain is the dependency that finished
+last. (Timing alone cannot tell: terraform runs at most 10 operations at once, so a resource
+often starts when an unrelated one frees a slot.) For the stack, that chain is the floor of a
+cold apply: the AWS provider's fixed waits (S3 lifecycle, SQS attributes) sit on it, and nothing
+run in parallel can shorten it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 TOLERANCE_S = 1.0
 _START = re.compile(r"^(?P<address>.+?): (?:Creating|Modifying|Destroying|Reading)\.\.\.")
@@ -55,8 +59,11 @@ class ApplyTimeline:
     def total_s(self) -> float:
         return self._ended if self._ended is not None else self._clock() - self._began
 
-    def chain(self) -> list[Step]:
-        """The critical chain, first step first (empty when nothing was applied)."""
+    def chain(self, dependencies: Mapping[str, Iterable[str]]) -> list[Step]:
+        """The critical chain, first step first (empty when nothing was applied).
+
+        `dependencies`: each resource instance's address -> the resources it depends on, as the
+        state records them (resource addresses, without instance keys)."""
         if not self.steps:
             return []
         current = max(self.steps.values(), key=lambda step: step.end_s)
@@ -64,23 +71,26 @@ class ApplyTimeline:
         while True:
             before = [
                 step
-                for step in self.steps.values()
-                if step.end_s <= current.start_s + TOLERANCE_S
-                and step is not current
-                and step not in chain
+                for dependency in dependencies.get(current.address, ())
+                for step in self._instances_of(dependency)
+                if step.end_s <= current.start_s + TOLERANCE_S and step not in chain
             ]
             if not before:
                 break
-            previous = max(before, key=lambda step: step.end_s)
-            if current.start_s - previous.end_s > TOLERANCE_S:
-                break  # nothing finished just before it: it waited for terraform, not a resource
-            chain.append(previous)
-            current = previous
+            current = max(before, key=lambda step: step.end_s)
+            chain.append(current)
         return chain[::-1]
 
-    def describe(self) -> str:
+    def _instances_of(self, resource: str) -> list[Step]:
+        return [
+            step
+            for address, step in self.steps.items()
+            if address == resource or address.startswith(resource + "[")
+        ]
+
+    def describe(self, dependencies: Mapping[str, Iterable[str]]) -> str:
         """One line for `seawall up --verbose`: the chain, and the apply's time around it."""
-        chain = self.chain()
+        chain = self.chain(dependencies)
         if not chain:
             return f"no resource changed; apply {self.total_s:.1f}s"
         steps = " -> ".join(f"{step.address} {step.seconds:.1f}s" for step in chain)
@@ -90,3 +100,18 @@ class ApplyTimeline:
             f"{steps}; apply {self.total_s:.1f}s = {before:.1f}s before it (terraform start, "
             f"plan) + chain {span:.1f}s + {after:.1f}s after (outputs)"
         )
+
+
+def state_dependencies(state: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Each resource instance's address -> its recorded dependencies, from a Terraform state
+    (the JSON of `terraform state pull`, version 4)."""
+    found: dict[str, list[str]] = {}
+    for resource in state.get("resources", []):
+        module = f"{resource['module']}." if resource.get("module") else ""
+        data = "data." if resource.get("mode") == "data" else ""
+        base = f"{module}{data}{resource['type']}.{resource['name']}"
+        for instance in resource.get("instances", []):
+            key = instance.get("index_key")
+            index = "" if key is None else f"[{json.dumps(key)}]"
+            found[base + index] = list(instance.get("dependencies", []))
+    return found

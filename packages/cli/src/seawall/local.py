@@ -20,7 +20,9 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
-from seawall.apply_timeline import ApplyTimeline
+from botocore.exceptions import BotoCoreError, ClientError
+
+from seawall.apply_timeline import ApplyTimeline, state_dependencies
 from seawall.background import start_time
 from seawall.bootstrap import bootstrap
 from seawall.build import Artifact
@@ -71,6 +73,7 @@ class LocalStack:
         self.notes: list[str] = []
         # Each resource's start and end in the last apply (`seawall up --verbose` names the chain).
         self.timeline: ApplyTimeline | None = None
+        self._dependencies: dict[str, list[str]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -124,6 +127,7 @@ class LocalStack:
             )
             self.outputs = terraform.outputs()
             self.timeline.finish()
+            self._dependencies = self._state_dependencies()
         with self.phases.phase("snapshot"):
             # Keyed again: the first init may only now have chosen the provider versions.
             key, inputs = self._snapshot_key(terraform)
@@ -134,6 +138,22 @@ class LocalStack:
                 return
             port = int(self.emulator.endpoint.rsplit(":", 1)[1])
             self.snapshots.save(key, inputs, state, outputs=self.outputs, port=port)
+
+    def critical_chain(self) -> str | None:
+        """The last apply's critical chain, for `seawall up --verbose` (None: nothing applied)."""
+        if self.timeline is None:
+            return None
+        return self.timeline.describe(self._dependencies)
+
+    def _state_dependencies(self) -> dict[str, list[str]]:
+        """What each resource depends on, as the state in the emulator's backend records it."""
+        backend = self.target().backend()
+        try:
+            body = self.emulator.client("s3").get_object(Bucket=backend.bucket, Key=backend.key)
+            return state_dependencies(json.loads(body["Body"].read()))
+        except (ClientError, BotoCoreError, ValueError, KeyError) as error:
+            self.notes.append(f"the apply's chain is unknown: the state did not read ({error})")
+            return {}
 
     def _snapshot_key(self, terraform: Terraform) -> tuple[str, dict[str, Any]]:
         return snapshot_key(

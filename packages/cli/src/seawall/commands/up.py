@@ -81,7 +81,7 @@ def summary(stack: LocalStack, smoke: str, *, verbose: bool = False) -> str:
         f"  smoke      {smoke}",
         f"  state      {state_origin(stack)}",
         f"  phases     {stack.phases.summary()}",
-        *([f"  chain      {stack.timeline.describe()}"] if verbose and stack.timeline else []),
+        *([f"  chain      {chain}"] if verbose and (chain := stack.critical_chain()) else []),
         *(f"  note       {note}" for note in stack.notes),
         f"  try        curl -H 'x-api-key: {stack.api_key}' {stack.api_url}/items",
     ]
