@@ -486,3 +486,16 @@ def test_checkov_findings_fail(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     result = static._checkov(context({}))
     assert result.status == "fail"
     assert result.detail == "2 checkov findings (40 passed)"
+
+
+def test_checkov_that_fails_to_run_is_no_pass(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = tmp_path / "checkov"  # crashes as a broken install does: no report, exit 2
+    crash = "ModuleNotFoundError: No module named bc_jsonpath_ng"
+    fake.write_text(f"#!/bin/sh\necho '{crash}' >&2\nexit 2\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = static._checkov(context({}))
+    assert result.status == "warn"
+    assert result.detail == f"checkov gave no result (exit 2: {crash})"

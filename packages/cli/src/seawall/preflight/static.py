@@ -62,9 +62,19 @@ def _checkov(context: Context) -> CheckResult:
             check=False,
             **child_process_options(),
         )
-        reports = json.loads(done.stdout or "[]")
+        reports = json.loads(done.stdout) if done.stdout.strip() else None
     except (subprocess.TimeoutExpired, ValueError) as error:
         return CheckResult(name, "warn", f"checkov gave no result ({type(error).__name__})")
+    # checkov exits 0 (clean) or 1 (findings); anything else, or no report, is checkov failing
+    # to run: never a pass, or a crash would read as "0 failed".
+    if done.returncode not in (0, 1) or reports is None:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return CheckResult(
+            name,
+            "warn",
+            f"checkov gave no result (exit {done.returncode}: {last})",
+            "run: nox -s checkov",
+        )
     reports = reports if isinstance(reports, list) else [reports]
     failed = sum(int(r.get("summary", {}).get("failed", 0)) for r in reports)
     passed = sum(int(r.get("summary", {}).get("passed", 0)) for r in reports)
