@@ -7,7 +7,12 @@ botocore's Stubber with responses in the shape AWS documents: the emulator does 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +21,7 @@ import pytest
 from botocore.stub import Stubber
 from hypothesis import given
 from hypothesis import strategies as st
+from process_probes import gone
 
 from seawall.preflight import alarms, iam_policies, iam_simulation, quotas, static, timeouts
 from seawall.preflight.context import Context
@@ -499,3 +505,40 @@ def test_checkov_that_fails_to_run_is_no_pass(
     result = static._checkov(context({}))
     assert result.status == "warn"
     assert result.detail == f"checkov gave no result (exit 2: {crash})"
+
+
+# A preflight killed while checkov scans: a parent that runs the checkov check and is SIGKILLed.
+CHECKOV_PARENT = """
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from seawall.preflight import static
+static._checkov(SimpleNamespace(project=SimpleNamespace(root=Path(sys.argv[1]))))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
+def test_checkov_dies_with_a_killed_preflight(tmp_path: Path) -> None:
+    pid_file = tmp_path / "checkov.pid"
+    fake = tmp_path / "checkov"  # says who it is, then scans "forever" (60 s)
+    fake.write_text(
+        f"#!/bin/sh\necho $$ > {pid_file}.tmp && mv {pid_file}.tmp {pid_file}\nexec sleep 60\n"
+    )
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
+    parent = subprocess.Popen([sys.executable, "-c", CHECKOV_PARENT, str(tmp_path)], env=env)
+    checkov_pid = None
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() and time.monotonic() < deadline and parent.poll() is None:
+            time.sleep(0.05)
+        checkov_pid = int(pid_file.read_text())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        assert gone(checkov_pid, within_s=10), "checkov outlived the preflight that started it"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if checkov_pid is not None and not gone(checkov_pid, within_s=0):
+            os.kill(checkov_pid, signal.SIGKILL)

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from process_probes import gone
 
 from seawall.processes import child_process_options, guarded_command
 
@@ -27,24 +28,6 @@ time.sleep(60)
 """
 
 
-def _gone(pid: int, within_s: float) -> bool:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        # A dead child not yet reaped by init shows as a zombie: that counts as gone.
-        try:
-            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-                if stat.read().split(") ")[1].startswith("Z"):
-                    return True
-        except OSError:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_no_preexec_fn_is_used() -> None:
     assert "preexec_fn" not in child_process_options()
 
@@ -58,7 +41,7 @@ def test_a_child_started_through_the_launcher_dies_when_its_parent_is_killed() -
         time.sleep(0.3)  # the launcher has exec'd the child by now
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
-        assert _gone(child_pid, within_s=5)
+        assert gone(child_pid, within_s=5)
     finally:
         if parent.poll() is None:
             parent.kill()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from seawall.preflight.context import Context
 from seawall.preflight.report import CheckResult
-from seawall.processes import child_process_options
+from seawall.processes import child_process_options, guarded_command
 from seawall.terraform import Terraform, TerraformError
 from seawall.tfconfig import terraform_env
 
@@ -55,7 +55,11 @@ def _checkov(context: Context) -> CheckResult:
         )
     try:
         done = subprocess.run(  # noqa: S603 - checkov from PATH, on our own directory
-            [binary, "-d", str(context.project.root / "terraform"), "-o", "json", "--quiet"],
+            # Through the launcher: checkov runs in a session of its own, so it must be tied to
+            # our life explicitly or a killed preflight leaves it scanning for up to 10 minutes.
+            guarded_command(
+                [binary, "-d", str(context.project.root / "terraform"), "-o", "json", "--quiet"]
+            ),
             capture_output=True,
             text=True,
             timeout=CHECKOV_TIMEOUT_S,
