@@ -65,6 +65,25 @@ def test_no_changes_says_so() -> None:
     assert "no changes" in render(summary)
 
 
+def test_a_plan_that_changes_only_outputs_has_changes() -> None:
+    # terraform plan -detailed-exitcode exits 2 for it; the summary must not say "no changes"
+    plan = {
+        "resource_changes": [change("aws_sns_topic.a", ["no-op"])],
+        "output_changes": {
+            "api_url": {"actions": ["update"]},
+            "region": {"actions": ["no-op"]},
+            "dashboard": {"actions": ["create"]},
+        },
+    }
+    summary = summarize(plan)
+    assert summary.changes
+    assert summary.outputs == ["api_url", "dashboard"]
+    text = render(summary)
+    assert text.splitlines()[0] == "plan: 2 output(s) to change"
+    assert "no changes" not in text
+    assert summary.as_json()["outputs_changed"] == ["api_url", "dashboard"]
+
+
 @given(st.lists(st.sampled_from(sorted(ACTIONS)), max_size=30))
 def test_every_change_is_counted_once(kinds: list[str]) -> None:
     plan = {

@@ -47,10 +47,12 @@ class PlanSummary:
     )
     # (address, action) of stateful resources replaced or destroyed
     data_loss: list[tuple[str, str]] = field(default_factory=list)
+    # root outputs whose value changes: terraform's -detailed-exitcode counts them as changes
+    outputs: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> bool:
-        return any(self.by_action[action] for action in ACTIONS)
+        return any(self.by_action[action] for action in ACTIONS) or bool(self.outputs)
 
     def totals(self) -> dict[str, int]:
         return {action: sum(self.by_action[action].values()) for action in ACTIONS}
@@ -64,6 +66,7 @@ class PlanSummary:
             "stateful_replaced_or_destroyed": [
                 {"address": address, "action": action} for address, action in self.data_loss
             ],
+            "outputs_changed": list(self.outputs),
         }
 
 
@@ -79,6 +82,9 @@ def summarize(plan: dict[str, Any]) -> PlanSummary:
         summary.by_action[action][change["type"]] += 1
         if action in ("replace", "destroy") and change["type"] in STATEFUL_TYPES:
             summary.data_loss.append((change["address"], action))
+    for name, change in sorted(plan.get("output_changes", {}).items()):
+        if list(change.get("actions", [])) != ["no-op"]:
+            summary.outputs.append(name)
     return summary
 
 
@@ -87,10 +93,10 @@ def render(summary: PlanSummary, *, color: bool = False) -> str:
     totals = summary.totals()
     if not summary.changes:
         return "plan: no changes; the infrastructure matches the configuration"
-    lines = [
-        "plan: "
-        + ", ".join(f"{totals[action]} to {action}" for action in ACTIONS if totals[action])
-    ]
+    counted = [f"{totals[action]} to {action}" for action in ACTIONS if totals[action]]
+    if summary.outputs:
+        counted.append(f"{len(summary.outputs)} output(s) to change")
+    lines = ["plan: " + ", ".join(counted)]
     for action in ACTIONS:
         counts = summary.by_action[action]
         if counts:
@@ -98,6 +104,8 @@ def render(summary: PlanSummary, *, color: bool = False) -> str:
                 f"{kind} x{n}" if n > 1 else kind for kind, n in sorted(counts.items())
             )
             lines.append(f"  {action:<8} {types}")
+    if summary.outputs:
+        lines.append(f"  {'outputs':<8} {', '.join(summary.outputs)}")
     if summary.data_loss:
         red, bold, reset = (_RED, _BOLD, _RESET) if color else ("", "", "")
         lines.append(

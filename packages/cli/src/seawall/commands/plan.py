@@ -44,12 +44,13 @@ def run(args: argparse.Namespace) -> int:
         on_progress=lambda step: progress(f"{step}..."),
     )
     summary = summarize(planned.plan.document)
+    changes = planned.plan.changes  # terraform's own -detailed-exitcode, never re-derived
     report = planned.report
     if args.json:
         print(
             json.dumps(
                 {
-                    "changes": summary.changes,
+                    "changes": changes,
                     "plan_file": str(planned.plan.path),
                     "summary": summary.as_json(),
                     "preflight": report.as_json(),
@@ -62,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
     if report.failed:
         progress("preflight FAILED: this plan must not be applied (see the checks above)")
         return EXIT_FAILURE
-    if summary.changes:
+    if changes:
         progress(f"saved plan: {planned.plan.path}")
-    return PLAN_CHANGES if summary.changes else PLAN_NO_CHANGES
+    return PLAN_CHANGES if changes else PLAN_NO_CHANGES
 
 
 def _color(stream: object) -> bool:
