@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seawall.errors import UsageError
+from seawall.cli import main
+from seawall.errors import PrerequisiteError, UsageError
 from seawall.target import Target, add_target_arguments, parse_variable, target_from_args
 
 MOTO_ACCOUNT = "123456789012"
@@ -165,3 +168,53 @@ def test_the_emulator_honours_the_conditional_write_s3_locking_uses(aws_emulator
     with pytest.raises(ClientError) as raised:
         s3.put_object(Bucket="lockfile-probe", Key="state.tflock", Body=b"{}", IfNoneMatch="*")
     assert raised.value.response["Error"]["Code"] == "PreconditionFailed"
+
+
+# -- credentials the user must fix: exit 2 with what to do, not "unexpected error (a bug)" -------
+
+
+@pytest.fixture
+def no_aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No credentials anywhere botocore looks, and no instance metadata lookup (a non-loopback
+    address): the signing of the first call fails before anything is sent."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+
+
+@pytest.mark.usefixtures("no_aws_credentials")
+def test_missing_credentials_or_profile_are_a_usage_error_saying_what_to_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = checkout(tmp_path / "repo", {"dev": ""})
+    code = main(["--project-dir", str(root), "bootstrap", "--env", "dev"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "no usable AWS credentials for dev in us-west-2 (AWS)" in err
+    assert "AWS_ACCESS_KEY_ID" in err
+    assert "a bug" not in err
+    code = main(["--project-dir", str(root), "bootstrap", "--env", "dev", "--profile", "nosuch"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "the AWS profile 'nosuch' is not configured" in err
+
+
+def test_refused_credentials_are_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto accepts any credentials, so STS's refusal is stubbed, in its recorded shape.
+    sts = boto3.client(
+        "sts", region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stub = Stubber(sts)
+    stub.add_client_error(
+        "get_caller_identity",
+        service_error_code="ExpiredToken",
+        service_message="The security token included in the request is expired",
+        http_status_code=403,
+    )
+    stub.activate()
+    monkeypatch.setattr(Target, "client", lambda self, service: sts)
+    with pytest.raises(PrerequisiteError, match=r"refused \(ExpiredToken\)") as raised:
+        Target(env="dev", region="us-west-2").account_id()
+    assert raised.value.exit_code == 2

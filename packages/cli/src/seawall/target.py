@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from seawall.backend import BackendSettings, state_bucket_name, state_key
 from seawall.emulator import DEFAULT_REGION, FAKE_CREDENTIALS, Connection
-from seawall.errors import UsageError
+from seawall.errors import PrerequisiteError, SeawallError, UsageError
 from seawall.project import Project
 
 # Environment names become parts of resource names and state keys: keep them short and plain.
@@ -32,6 +32,10 @@ _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _TFVARS_REGION = re.compile(r'^\s*region\s*=\s*"([a-z0-9-]+)"\s*(?:#.*)?$', re.MULTILINE)
 # botocore's standard retry mode: throttling and transient errors retried with backoff, 5 attempts.
 _CLIENT_RETRIES = {"mode": "standard", "max_attempts": 5}
+_CREDENTIALS_HINT = (
+    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or AWS_PROFILE, or "
+    "pass --profile; renew them if they expired"
+)
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,49 @@ class Target:
                 aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
                 region_name=self.region,
             )
-        return boto3.session.Session(profile_name=self.profile, region_name=self.region)
+        from botocore.exceptions import ProfileNotFound  # noqa: PLC0415 - with boto3
+
+        try:
+            return boto3.session.Session(profile_name=self.profile, region_name=self.region)
+        except ProfileNotFound:
+            raise PrerequisiteError(
+                f"the AWS profile {self.profile!r} is not configured",
+                hint="list the profiles with: aws configure list-profiles; or leave out "
+                "--profile to use the usual AWS variables",
+            ) from None
 
     @functools.cached_property
     def _account_id(self) -> str:
-        return str(self.client("sts").get_caller_identity()["Account"])
+        # The first call to the account: where missing or refused credentials show, and they
+        # are the user's to fix (exit 2, nothing attempted), not a bug (exit 3).
+        from botocore import exceptions  # noqa: PLC0415 - botocore is slow to import
+
+        try:
+            return str(self.client("sts").get_caller_identity()["Account"])
+        except (
+            exceptions.NoCredentialsError,
+            exceptions.PartialCredentialsError,
+            exceptions.CredentialRetrievalError,
+            exceptions.TokenRetrievalError,
+            exceptions.SSOError,
+        ) as error:
+            raise PrerequisiteError(
+                f"no usable AWS credentials for {self.describe()}: {error}",
+                hint=_CREDENTIALS_HINT,
+            ) from None
+        except exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            raise PrerequisiteError(
+                f"the AWS credentials were refused ({code}) for {self.describe()}",
+                hint=_CREDENTIALS_HINT,
+            ) from None
+        except exceptions.EndpointConnectionError as error:
+            raise SeawallError(
+                f"cannot reach {self.describe()}: {error}",
+                hint="is the emulator running (seawall up)?"
+                if self.is_emulator
+                else "check the network and --region / --endpoint-url",
+            ) from None
 
 
 def _is_loopback_url(url: str) -> bool:
