@@ -7,6 +7,7 @@ Every run is a few users for a few seconds against 127.0.0.1; each deletes what 
 
 from __future__ import annotations
 
+import csv
 import json
 import signal
 import subprocess
@@ -104,6 +105,16 @@ def test_a_run_that_misses_its_objective_exits_1_and_says_why(
     assert code == 1
     assert summary["slo"]["passed"] is False
     assert [r.split(" ")[0] for r in summary["slo"]["reasons"]] == ["p99"]
+
+
+def test_a_step_shape_walks_through_its_levels_then_stops(local_stack: Any, tmp_path: Path) -> None:
+    shape = ("--rps", "2", "--shape", "step:2,4:4s", "--slo", "p99=10s")
+    assert loadtest(local_stack, tmp_path, *shape) == 0
+    with (tmp_path / "locust_stats_history.csv").open(newline="") as file:
+        users = [int(row["User Count"]) for row in csv.DictReader(file)]
+    assert users[0] <= 2
+    assert max(users) == 4  # the second step
+    assert summary_of(tmp_path)["duration_s"] < 30  # 2 x 4 s, start-up and the audit
 
 
 def test_distributed_mode_spreads_users_over_two_local_workers(
