@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import botocore
+
+from seawall.runtime.pool import runtime_packages
+
 
 def test_invocation_runs_the_handler_with_its_environment_and_context(make_pool) -> None:
     pool = make_pool("echo")
@@ -76,3 +80,14 @@ def test_log_has_function_output_between_start_end_and_report(make_pool, tmp_pat
     report = lines[end + 1]
     assert report.startswith(f"REPORT RequestId: {result.request_id}\tDuration: ")
     assert "Init Duration:" in report
+
+
+def test_runtime_packages_replace_links_left_by_another_interpreter(tmp_path: Path) -> None:
+    # The directory lives in the state directory and outlives the virtual environment that made
+    # it: a link into a deleted one must not stay (the function could not import botocore).
+    provided = tmp_path / ".runtime-packages"
+    provided.mkdir()
+    (provided / "botocore").symlink_to(tmp_path / "deleted-venv" / "botocore")
+    runtime_packages(provided)
+    assert (provided / "botocore").resolve() == Path(botocore.__file__).parent.resolve()
+    assert [path.name for path in provided.iterdir() if path.name.startswith(".")] == []

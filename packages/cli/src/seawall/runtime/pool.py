@@ -86,9 +86,14 @@ def runtime_packages(directory: Path) -> Path:
         origin = Path(found.origin)
         source = origin.parent if origin.name == "__init__.py" else origin
         link = directory / source.name
-        if not link.exists():
-            with contextlib.suppress(FileExistsError):  # another environment made it first
-                link.symlink_to(source)
+        if link.is_symlink() and os.readlink(link) == str(source):
+            continue
+        # Missing, or left by another seawall interpreter (the directory is in the state
+        # directory, which outlives virtual environments): a link made aside and renamed over
+        # it, so a concurrent environment sees the old link or the new one, never none.
+        aside = directory / f".{source.name}.{uuid.uuid4().hex}"
+        aside.symlink_to(source)
+        os.replace(aside, link)
     return directory
 
 
