@@ -7,8 +7,11 @@ import uuid
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from seawall.runtime.metrics import (
+    RETENTION_S,
     MetricKey,
     MetricPublisher,
     Metrics,
@@ -27,6 +30,35 @@ def test_the_store_returns_a_windows_values_in_time_order() -> None:
     key = MetricKey("ns", "m", ())
     assert store.values(key, 990, 1_000) == [1.0, 3.0, 2.0]
     assert store.values(key, 0, 2_000) == [1.0, 3.0, 2.0, 4.0]
+
+
+@given(
+    points=st.lists(st.tuples(st.floats(0, 1_000), st.floats(-1e6, 1e6)), max_size=60),
+    window=st.tuples(st.floats(0, 1_000), st.floats(0, 1_000)),
+)
+def test_a_window_holds_exactly_the_points_inside_it_in_time_order(
+    points: list[tuple[float, float]], window: tuple[float, float]
+) -> None:
+    store = MetricStore(clock=lambda: 1_000.0)
+    metrics = Metrics(store, clock=lambda: 1_000.0)
+    for timestamp, value in points:
+        metrics.record("ns", "m", value, timestamp=timestamp)
+    start, end = sorted(window)
+    inside = sorted(
+        ((t, i, v) for i, (t, v) in enumerate(points) if start <= t < end),
+        key=lambda p: (p[0], p[1]),
+    )
+    assert store.values(MetricKey("ns", "m", ()), start, end) == [v for _, _, v in inside]
+
+
+def test_datapoints_older_than_the_retention_are_dropped() -> None:
+    clock = [0.0]
+    store = MetricStore(clock=lambda: clock[0])
+    metrics = Metrics(store, clock=lambda: clock[0])
+    metrics.record("ns", "m", 1)
+    clock[0] = RETENTION_S * 2
+    metrics.record("ns", "m", 2)
+    assert store.values(MetricKey("ns", "m", ()), -1, clock[0] + 1) == [2.0]
 
 
 def test_api_metrics_count_errors_as_zero_or_one_with_the_alarms_dimensions() -> None:

@@ -25,7 +25,9 @@ from seawall.runtime.records import RequestRecord
 FLUSH_INTERVAL_S = 1.0
 PUT_BATCH = 500  # PutMetricData takes at most 1000 datums per call
 MAX_PENDING = 50_000  # beyond this the oldest unsent datapoints are dropped (the store keeps them)
-RETENTION_S = 3 * 3600.0  # the store's memory: longer than any alarm the stack defines looks back
+# The store's memory: the stack's alarms look back 7 minutes (five one-minute periods and the two
+# more CloudWatch retrieves); an alarm looking further back sees missing data beyond this.
+RETENTION_S = 1800.0
 
 Dimensions = tuple[tuple[str, str], ...]
 
@@ -49,35 +51,50 @@ class Datum:
     timestamp: float  # seconds since the epoch
 
 
+class _Series:
+    """One metric's datapoints: timestamps (sorted) and values, side by side."""
+
+    __slots__ = ("times", "values")
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.values: list[float] = []
+
+
 class MetricStore:
-    """Raw datapoints per metric, in time order, for the last RETENTION_S seconds."""
+    """Raw datapoints per metric, in time order, for the last RETENTION_S seconds. A window
+    lookup is a binary search and a slice, whatever the series' length."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self._series: dict[MetricKey, deque[tuple[float, float]]] = defaultdict(deque)
+        self._series: dict[MetricKey, _Series] = defaultdict(_Series)
         self._lock = threading.Lock()
 
     def add(self, datum: Datum) -> None:
         with self._lock:
             series = self._series[datum.key]
-            if series and datum.timestamp < series[-1][0]:
-                # Rare (threads racing): keep the series sorted for the window lookups.
-                items = list(series)
-                bisect.insort(items, (datum.timestamp, datum.value))
-                self._series[datum.key] = deque(items)
+            if series.times and datum.timestamp < series.times[-1]:
+                # Rare (threads racing, an EMF line's own timestamp): keep the order.
+                at = bisect.bisect_right(series.times, datum.timestamp)
+                series.times.insert(at, datum.timestamp)
+                series.values.insert(at, datum.value)
             else:
-                series.append((datum.timestamp, datum.value))
+                series.times.append(datum.timestamp)
+                series.values.append(datum.value)
             horizon = self._clock() - RETENTION_S
-            while series and series[0][0] < horizon:
-                series.popleft()
+            if series.times[0] < horizon - RETENTION_S / 10:  # trimmed in steps, not per add
+                cut = bisect.bisect_left(series.times, horizon)
+                del series.times[:cut], series.values[:cut]
 
     def values(self, key: MetricKey, start: float, end: float) -> list[float]:
         """The values with start <= timestamp < end."""
         with self._lock:
-            series = list(self._series.get(key, ()))
-        times = [t for t, _ in series]
-        first, last = bisect.bisect_left(times, start), bisect.bisect_left(times, end)
-        return [value for _, value in series[first:last]]
+            series = self._series.get(key)
+            if series is None:
+                return []
+            first = bisect.bisect_left(series.times, start)
+            last = bisect.bisect_left(series.times, end)
+            return series.values[first:last]
 
     def keys(self) -> list[MetricKey]:
         with self._lock:
