@@ -11,9 +11,10 @@ Throughput (--clients concurrent clients for --seconds each, in a separate proce
   health       keep-alive on GET /health, which reads no table: the gateway and workers without
                the emulator's DynamoDB behind them
 The stack's throttling (100 requests/s per method by default) is lifted in the emulator for the
-run (the gateway re-reads it within a second), or every mode would measure 429s. Reported: the CPU
-each process spent per request (gateway, its Lambda workers, the emulator, the load
-generator): the evidence of which one limits the rate on this machine.
+run (the gateway re-reads it within a second), or every mode would measure 429s, and the function
+gets 32 reserved environments (the runtime's default of 10 throttles the 11th concurrent call).
+Reported: the CPU each process spent per request (gateway, its Lambda workers, the emulator, the
+load generator), the evidence of which one limits the rate on this machine.
 
 Run: python3 -m nox -s bench -- gateway    (or: python bench/gateway/run.py [--seconds S])
 """
@@ -43,6 +44,7 @@ from seawall.project import Project
 from seawall.runtime.events import HttpRequest, proxy_event
 from seawall.runtime.functions import code_directory, load_function
 from seawall.runtime.pool import FunctionPool
+from seawall.runtime.process import GatewayProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -197,8 +199,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="seawall-bench-gateway-") as state:
         project = Project(ROOT, state_override=Path(state))
         with LocalStack(project, tf_mirror=os.environ.get("SEAWALL_TF_MIRROR")) as stack:
-            item_id = _create_item(stack)
             _lift_throttling(stack)
+            _reserve_environments(stack)
+            item_id = _create_item(stack)
             rows = latency(stack, item_id, args.requests)
             url = f"{stack.api_url}/items/{item_id}"
             context = multiprocessing.get_context("spawn")
@@ -210,6 +213,8 @@ def main() -> None:
             load = {}
             with context.Pool(1) as pool:
                 driver = psutil.Process(pool._pool[0].pid)  # type: ignore[attr-defined]
+                # Warm-up, not measured: 16 execution environments start (cold starts) first.
+                pool.apply(drive, (url, stack.api_key, args.clients, 3.0, True))
                 for mode, target, keep_alive in (
                     ("keep-alive", url, True),
                     ("new-conn", url, False),
@@ -304,6 +309,29 @@ def _lift_throttling(stack: LocalStack) -> None:
                 ],
             )
     time.sleep(2.5)  # the gateway re-reads its limits every second
+
+
+# The local runtime gives a function without reserved concurrency 10 execution environments and
+# throttles the 11th concurrent invocation at once (a 500 through API Gateway). AWS gives such a
+# function the account's pool (1000); 16 clients need 16, so the run reserves 32.
+CONCURRENCY = 32
+
+
+def _reserve_environments(stack: LocalStack) -> None:
+    stack.emulator.connection.client("lambda").put_function_concurrency(
+        FunctionName=str(stack.outputs["api_function_name"]),
+        ReservedConcurrentExecutions=CONCURRENCY,
+    )
+    assert stack.gateway is not None
+    stack.gateway.stop()  # a new gateway reads the function's concurrency afresh
+    stack.gateway = GatewayProcess(
+        stack.emulator.connection,
+        api_id=str(stack.outputs["api_id"]),
+        stage=str(stack.outputs["api_stage"]),
+        artifact_store=stack.project.artifact_store,
+        work_dir=stack.project.environment_dir("local"),
+        log_path=stack.project.logs_dir("local") / "gateway-bench.log",
+    ).start()
 
 
 def _create_item(stack: LocalStack) -> str:
