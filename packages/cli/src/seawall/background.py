@@ -62,18 +62,24 @@ def start_detached(
             start_new_session=True,  # not ours to stop: it outlives this command
         )
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        summary = _summary(log_path)
-        if process.poll() is not None:
-            raise DetachError(
-                f"seawall up exited with code {process.returncode} before it served; "
-                f"its output ({log_path}) ends with:\n{_tail(log_path)}"
-            )
-        if summary and not any(
-            line.strip().startswith("smoke") and "FAILED" in line for line in summary
-        ):
-            return Started(pid=process.pid, summary=summary, log_path=log_path)
-        time.sleep(0.2)
+    try:
+        while time.monotonic() < deadline:
+            summary = _summary(log_path)
+            if process.poll() is not None:
+                raise DetachError(
+                    f"seawall up exited with code {process.returncode} before it served; "
+                    f"its output ({log_path}) ends with:\n{_tail(log_path)}"
+                )
+            if summary and not any(
+                line.strip().startswith("smoke") and "FAILED" in line for line in summary
+            ):
+                return Started(pid=process.pid, summary=summary, log_path=log_path)
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        # Ctrl-C before it served: the user cancelled the start, so it is ours to stop (SIGTERM:
+        # it tears down what it started); the CLI then says everything started was stopped.
+        _stop_pid(process.pid, None, grace_s=STOP_TIMEOUT_S)
+        raise
     _stop_pid(process.pid, None, grace_s=STOP_TIMEOUT_S)
     raise DetachError(f"seawall up did not serve within {timeout_s:.0f} s; see {log_path}")
 
