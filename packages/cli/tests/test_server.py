@@ -113,6 +113,35 @@ def test_keep_alive_serves_requests_in_turn_and_pipelined(served) -> None:
     assert len(records) == 3
 
 
+def test_a_client_expecting_100_continue_is_told_to_send_its_body(served) -> None:
+    address, _ = served
+    sock = socket.create_connection(address, timeout=5)
+    sock.sendall(post(b"", "Content-Length: 5", "Expect: 100-continue"))
+    assert sock.recv(1024).startswith(b"HTTP/1.1 100 ")  # before any body byte was sent
+    sock.sendall(b"hello")
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    assert response.status == 201
+    assert json.loads(response.read()) == {"body": "hello"}
+    sock.close()
+
+
+def test_slow_clients_do_not_hold_up_the_others(served) -> None:
+    address, records = served
+    stalled = []
+    for _ in range(200):  # each sends half a request line and waits
+        sock = socket.create_connection(address, timeout=5)
+        sock.sendall(b"POST /local/it")
+        stalled.append(sock)
+    try:
+        response = exchange(address, post(b"1", "Content-Length: 1"))
+        assert response.status == 201
+        assert len(records) == 1
+    finally:
+        for sock in stalled:
+            sock.close()
+
+
 def test_a_chunked_body_reaches_the_function_whole(served) -> None:
     address, _ = served
     chunks = b"4\r\nhell\r\n3\r\no w\r\n4\r\norld\r\n0\r\n\r\n"

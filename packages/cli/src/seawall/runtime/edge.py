@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -51,9 +52,13 @@ HEADERS_TOO_LARGE = Refusal(431, "Request Header Fields Too Large")
 
 
 async def read_request(
-    conn: h11.Connection, reader: asyncio.StreamReader, limits: EdgeLimits
+    conn: h11.Connection,
+    reader: asyncio.StreamReader,
+    limits: EdgeLimits,
+    send: Callable[[bytes], None],
 ) -> tuple[h11.Request, bytes] | Refusal | None:
-    """The next request and its whole body; a Refusal; or None when the client closed or idled."""
+    """The next request and its whole body; a Refusal; or None when the client closed or idled.
+    `send` writes to the client (a 100 Continue to a client that asked before its body)."""
     request: h11.Request | None = None
     body = bytearray()
     # Bytes of this request seen before h11 has a request line (pipelined leftovers first).
@@ -84,6 +89,7 @@ async def read_request(
             refusal = _check_head(event, limits)
             if refusal is not None:
                 return refusal
+            _continue(conn, send)
         elif isinstance(event, h11.Data):
             body += event.data
             if len(body) > limits.max_body_bytes:
@@ -101,6 +107,12 @@ async def _read(reader: asyncio.StreamReader, timeout: float) -> bytes | None:
             return await reader.read(_READ_SIZE)
     except TimeoutError:
         return None
+
+
+def _continue(conn: h11.Connection, send: Callable[[bytes], None]) -> None:
+    """A 100 Continue to a client that waits for one before its body (curl, over 1 KiB)."""
+    if conn.they_are_waiting_for_100_continue:
+        send(conn.send(h11.InformationalResponse(status_code=100, headers=[])) or b"")
 
 
 def _not_http11_request_line(head: bytearray) -> bool:

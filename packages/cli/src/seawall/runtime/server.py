@@ -127,7 +127,7 @@ class GatewayServer:
         loop = asyncio.get_running_loop()
         try:
             while True:
-                outcome = await edge.read_request(conn, reader, self.limits)
+                outcome = await edge.read_request(conn, reader, self.limits, writer.write)
                 if outcome is None:  # the client closed, or stayed idle too long
                     return
                 if isinstance(outcome, edge.Refusal):
