@@ -183,7 +183,7 @@ def drill_latency(target: Any) -> Outcome:
     timeout_s = live_configuration(target, "api")["Timeout"]
     # Past the handler's deadline (it keeps 2 s for one attempt) yet inside the function's timeout.
     spec = {"mode": "latency", "latency_ms": max(0, timeout_s * 1000 - 1000), "functions": ["api"]}
-    with switch(target).applied(spec):
+    with _items_deleted(target) as made, switch(target).applied(spec):
         reply = request(
             "POST",
             f"{target.api_url}/items",
@@ -191,6 +191,8 @@ def drill_latency(target: Any) -> Outcome:
             headers=_keyed(target),
             timeout=60,
         )
+        if reply.status == 201 and isinstance(reply.body, dict):
+            made.add(reply.body["id"])  # the write went through after all: not left behind
     evidence = {
         "fault": spec,
         "function timeout s": timeout_s,

@@ -1,0 +1,28 @@
+"""Where `seawall verify`'s reports go, printed at the end of the run (CI keeps them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPORT_DIR = pytest.StashKey[Path]()
+
+
+@pytest.fixture(scope="session")
+def verify_report_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    directory = tmp_path_factory.mktemp("verify-report")
+    request.config.stash[REPORT_DIR] = directory
+    return directory
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    directory = config.stash.get(REPORT_DIR, None)
+    if directory is not None:
+        terminalreporter.write_sep("-", "seawall verify report")
+        for name in ("verify.html", "verify.json", "verify.junit.xml"):
+            terminalreporter.write_line(str(directory / name))
