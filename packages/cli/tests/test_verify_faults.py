@@ -4,6 +4,9 @@ published version behind the live alias; clearing it puts the deployed version b
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 
 import pytest
 from verify_stack import EmulatedStack
@@ -19,7 +22,7 @@ def stack(aws_emulator) -> EmulatedStack:
 
 def switch(stack: EmulatedStack, environment: str = "local") -> FaultSwitch:
     name = stack.outputs["api_function_name"]
-    return FaultSwitch(stack.client("lambda"), name, environment=environment)
+    return FaultSwitch(stack.client("lambda"), name, environment=environment, settle_s=0)
 
 
 def deployment(stack: EmulatedStack) -> tuple[str, dict, list[str]]:
@@ -103,3 +106,18 @@ def test_prod_refuses_faults_unless_the_stack_allows_them(stack: EmulatedStack) 
 def test_a_malformed_fault_is_refused_before_anything_changes(text: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_fault(text)
+
+
+def test_sigterm_while_a_fault_is_on_switches_it_off(stack: EmulatedStack) -> None:
+    before = deployment(stack)
+    fault = switch(stack)
+
+    def drill() -> None:
+        with fault.applied({"mode": "exception"}):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the signal arrives first
+
+    with pytest.raises(KeyboardInterrupt):
+        drill()
+    assert fault.show() is None
+    assert deployment(stack) == before

@@ -234,6 +234,12 @@ class FunctionTarget:
         if self.alias:
             alias = self._lambda.get_alias(FunctionName=self.name, Name=self.alias)
             fields = [alias.get(k) for k in ("RevisionId", "FunctionVersion", "RoutingConfig")]
+            # The emulator also hands a deleted version's number out again: when the version was
+            # published tells the two apart.
+            version = self._lambda.get_function_configuration(
+                FunctionName=self.name, Qualifier=alias["FunctionVersion"]
+            )
+            fields.append(version.get("LastModified"))
         else:
             config = self._lambda.get_function_configuration(FunctionName=self.arn)
             fields = [config.get(k) for k in _CONFIGURATION_FIELDS]

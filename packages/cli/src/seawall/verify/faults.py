@@ -24,6 +24,9 @@ MODES = ("exception", "latency", "status_code", "timeout", "throttle")
 ALIAS = "live"
 MARKER = "seawall fault"  # the description of the versions a fault publishes
 UPDATE_WAIT_S = 60.0
+# After a switch, before anything relies on it: Lambda routes by an alias's new version within a
+# moment, and the local runtime checks a function's revision at most every 250 ms.
+SETTLE_S = 1.0
 
 
 def parse_fault(text: str) -> dict[str, Any]:
@@ -50,10 +53,18 @@ class FaultSwitch:
     variable is set on $LATEST and removed again.
     """
 
-    def __init__(self, lambda_client: Any, function_name: str, *, environment: str) -> None:
+    def __init__(
+        self,
+        lambda_client: Any,
+        function_name: str,
+        *,
+        environment: str,
+        settle_s: float = SETTLE_S,
+    ) -> None:
         self._lambda = lambda_client
         self.function_name = function_name
         self.environment = environment
+        self.settle_s = settle_s
         self._lock = threading.Lock()
 
     def _alias_version(self) -> str | None:
@@ -152,13 +163,35 @@ class FaultSwitch:
 
     @contextlib.contextmanager
     def applied(self, spec: dict[str, Any]) -> Iterator[None]:
-        """`spec` on inside the block, off afterwards whatever happens (Ctrl-C included)."""
-        try:
-            self.set(spec)
-            yield
-        finally:
-            with _signals_deferred():
-                self.clear()
+        """`spec` on inside the block, off afterwards whatever happens (Ctrl-C and SIGTERM
+        included: SIGTERM becomes an interruption while the fault is on)."""
+        with _terminate_interrupts():
+            try:
+                self.set(spec)
+                time.sleep(self.settle_s)
+                yield
+            finally:
+                with _signals_deferred():
+                    self.clear()
+                    time.sleep(self.settle_s)
+
+
+@contextlib.contextmanager
+def _terminate_interrupts() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt inside the block (its default ends the process without
+    running `finally`, which would leave the fault on)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
