@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seawall.load.shape import Steps
+from seawall.processes import child_process_options, guarded_command
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 STOP_TIMEOUT_S = 10  # users finish the request in flight (and its ledger line) before stopping
@@ -134,19 +135,29 @@ class LocustRun:
         plan.report_dir.mkdir(parents=True, exist_ok=True)
         plan.ledger_dir.mkdir(parents=True, exist_ok=True)
         env = locust_env(plan)
-        log = (plan.report_dir / "locust.log").open("ab")
         port = free_port() if plan.workers else None
         # Own process groups: a terminal's Ctrl-C reaches seawall only, which stops Locust in order.
-        self.master = subprocess.Popen(  # noqa: S603 - our own interpreter and argv
-            master_argv(plan, port), env=env, stdout=log, stderr=log, start_new_session=True
-        )
-        if port is not None:
-            self.workers = [
-                subprocess.Popen(  # noqa: S603 - our own interpreter and argv
-                    worker_argv(port), env=env, stdout=log, stderr=log, start_new_session=True
-                )
-                for _ in range(plan.workers)
-            ]
+        # Through the launcher: a seawall killed outright takes Locust with it instead of leaving
+        # it loading the API until its run time ends.
+        with (plan.report_dir / "locust.log").open("ab") as log:  # the children keep their copy
+            self.master = subprocess.Popen(  # noqa: S603 - our own interpreter and argv
+                guarded_command(master_argv(plan, port)),
+                env=env,
+                stdout=log,
+                stderr=log,
+                **child_process_options(),
+            )
+            if port is not None:
+                self.workers = [
+                    subprocess.Popen(  # noqa: S603 - our own interpreter and argv
+                        guarded_command(worker_argv(port)),
+                        env=env,
+                        stdout=log,
+                        stderr=log,
+                        **child_process_options(),
+                    )
+                    for _ in range(plan.workers)
+                ]
         self.started_at = time.monotonic()
         return self
 
