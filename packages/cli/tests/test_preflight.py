@@ -187,6 +187,62 @@ def test_a_first_plan_policy_is_rebuilt_from_its_document_and_estimated() -> Non
     assert results["iam.role-count"].detail == "10 roles + 1 planned = 11 of 1000"
 
 
+def trust_plan(accounts: list[str]) -> dict:
+    """A role whose trust policy is not known before apply, rebuilt from its document: a service
+    principal, and a condition naming the accounts that may use it."""
+    statement = {
+        "effect": "Allow",
+        "actions": ["sts:AssumeRole"],
+        "principals": [{"type": "Service", "identifiers": ["lambda.amazonaws.com"]}],
+        "condition": [
+            {"test": "StringEquals", "variable": "aws:SourceAccount", "values": accounts}
+        ],
+    }
+    return {
+        "resource_changes": [
+            resource("aws_iam_role.this", {"name": "r"}, unknown={"assume_role_policy": True}),
+            resource(
+                "data.aws_iam_policy_document.assume",
+                {"statement": [statement], "json": None},
+                actions=("read",),
+                unknown={"json": True},
+                mode="data",
+            ),
+        ],
+        "configuration": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_iam_role.this",
+                        "expressions": {
+                            "assume_role_policy": {
+                                "references": [
+                                    "data.aws_iam_policy_document.assume.json",
+                                    "data.aws_iam_policy_document.assume",
+                                ]
+                            }
+                        },
+                    }
+                ]
+            }
+        },
+    }
+
+
+def test_a_rebuilt_trust_policy_counts_its_principals_and_conditions() -> None:
+    # 200 account ids in the condition: over the 2,048 characters of a trust policy by
+    # themselves, with every action and resource of the statement short.
+    accounts = [f"{n:012d}" for n in range(200)]
+    results = by_name(
+        iam_policies.check(context(trust_plan(accounts), {"iam": iam_summary_client()}))
+    )
+    assert results["iam.trust-policy-size"].status == "fail"
+    small = by_name(
+        iam_policies.check(context(trust_plan([ACCOUNT]), {"iam": iam_summary_client()}))
+    )
+    assert small["iam.trust-policy-size"].status == "pass"
+
+
 def test_known_statements_alone_over_10240_characters_fail() -> None:
     arns = [f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/extra-table-{n:04d}" for n in range(200)]
     statements = [

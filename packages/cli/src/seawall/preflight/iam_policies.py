@@ -94,9 +94,49 @@ def _rebuilt(source: Planned) -> Document:
             unknowns += missing
             if values:
                 rendered[name] = values[0] if len(values) == 1 else sorted(values)
+        # Principals and conditions count too (a trust policy is mostly these): type ->
+        # identifiers, test -> {variable: values}.
+        for key, name, outer, inner, values_key in (
+            ("principals", "Principal", "type", None, "identifiers"),
+            ("not_principals", "NotPrincipal", "type", None, "identifiers"),
+            ("condition", "Condition", "test", "variable", "values"),
+        ):
+            blocks, missing = _blocks(
+                statement.get(key), (marks or {}).get(key), outer, inner, values_key
+            )
+            unknowns += missing
+            if blocks:
+                rendered[name] = blocks
         statements.append(rendered)
     text = json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":"))
     return Document(source.address, text, unknowns)
+
+
+def _blocks(
+    blocks: Any, unknown: Any, outer: str, inner: str | None, values_key: str
+) -> tuple[dict[str, Any], int]:
+    """Nested blocks as the provider renders them: {outer: values} ({outer: {inner: values}} for
+    conditions), one value as a string; and how many values are not known yet."""
+    if unknown is True:
+        return {}, 1
+    collected: dict[tuple[str, str], list[str]] = defaultdict(list)  # blocks alike merge
+    unknowns = 0
+    for index, block in enumerate(blocks or []):
+        marks = unknown[index] if isinstance(unknown, list) and index < len(unknown) else {}
+        values, missing = _values(block.get(values_key), (marks or {}).get(values_key))
+        unknowns += missing
+        where = (str(block.get(outer) or ""), str(block.get(inner) or "") if inner else "")
+        collected[where] += values
+    rendered: dict[str, Any] = {}
+    for (key, sub), values in collected.items():
+        if not values:
+            continue
+        value: Any = values[0] if len(values) == 1 else sorted(values)
+        if inner is None:
+            rendered[key] = value
+        else:
+            rendered.setdefault(key, {})[sub] = value
+    return rendered, unknowns
 
 
 def _values(values: Any, unknown: Any) -> tuple[list[str], int]:
