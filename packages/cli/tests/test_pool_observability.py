@@ -78,6 +78,29 @@ def test_a_full_pool_throttles_at_once_and_counts_throttles(code_dir: Path, tmp_
         pool.close()
 
 
+def test_without_reserved_concurrency_the_local_cap_waits_instead_of_throttling(
+    code_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS would not throttle an unreserved function at this machine's worker cap."""
+    monkeypatch.setattr(pool_module, "DEFAULT_CONCURRENCY", 1)
+    store = MetricStore()
+    pool = _pool(code_dir, tmp_path, "slow", metrics=Metrics(store))
+    try:
+        busy = threading.Thread(
+            target=pool.invoke, args=({"queryStringParameters": {"seconds": "1"}},)
+        )
+        busy.start()
+        deadline = time.monotonic() + 10
+        while pool.concurrency.running == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        waited = pool.invoke({"queryStringParameters": {"seconds": "0"}})
+        busy.join()
+        assert waited.ok, waited.payload
+        assert _values(store, "Throttles", "slow") == []
+    finally:
+        pool.close()
+
+
 def test_reserved_concurrency_zero_throttles_everything(code_dir: Path, tmp_path: Path) -> None:
     pool = _pool(code_dir, tmp_path, "echo")
     pool.set_variants([Variant(dataclasses.replace(pool.spec, reserved_concurrency=0), code_dir)])

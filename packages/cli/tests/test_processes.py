@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -68,3 +69,41 @@ def test_the_launcher_refuses_a_malformed_command_line() -> None:
     )
     assert out.returncode == 2
     assert "usage" in out.stderr
+
+
+# A runtime stand-in: a pool started from a thread that then ends, its worker's pid printed.
+RUNTIME = """
+import json, os, sys, threading, time
+from pathlib import Path
+from seawall.runtime.functions import FunctionSpec
+from seawall.runtime.pool import FunctionPool
+code = Path(sys.argv[1])
+(code / "app.py").write_text("import os\\ndef pid(event, context):\\n    return os.getpid()\\n")
+spec = FunctionSpec("fn", "arn:aws:lambda:us-west-2:1:function:fn", "1", "app.pid",
+                    "python%d.%d" % sys.version_info[:2], 3, 128, {}, "", None)
+pool = FunctionPool(spec, code, aws_env={}, log_path=code / "fn.log")
+result = {}
+starter = threading.Thread(target=lambda: result.update(pid=pool.invoke({}).payload))
+starter.start()
+starter.join()  # the thread that started the worker is gone
+time.sleep(1.5)
+print(json.dumps({"worker": result["pid"], "again": pool.invoke({}).payload}), flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_worker_outlives_its_starting_thread_and_dies_with_the_runtime(tmp_path) -> None:
+    runtime = subprocess.Popen(
+        [sys.executable, "-c", RUNTIME, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert runtime.stdout is not None
+        line = json.loads(runtime.stdout.readline())
+        assert line["again"] == line["worker"]  # the same warm worker, still alive
+        os.kill(runtime.pid, signal.SIGKILL)
+        runtime.wait()
+        assert gone(line["worker"], within_s=5)
+    finally:
+        if runtime.poll() is None:
+            runtime.kill()
+            runtime.wait()

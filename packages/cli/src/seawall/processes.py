@@ -8,16 +8,16 @@ environments from its invoker threads and the SQS poller): a lock held by anothe
 time can deadlock the child. So it is set after exec instead, where the child is a fresh
 single-threaded process:
 
-- seawall's own Python children (the runtime, the function bootstrap) call `die_with_parent` first
-  thing, with the parent's pid passed to them;
-- any other program (moto's server, terraform) is started through this module's launcher,
-  `python -m seawall.processes <parent pid> -- <argv>`, which sets it and then execs the program
-  (the setting survives exec).
+- seawall's own Python children that run long (the runtime) are started through this module's
+  launcher like any other program: `python -m seawall.processes <parent pid> -- <argv>` sets it
+  and then execs the program (the setting survives exec), for moto's server and terraform too;
+- a function's worker (runtime/bootstrap.py) watches its parent's pid from a thread instead,
+  because Linux sends the signal when the *thread* that started the child ends, and workers are
+  started from whichever invoker or poller thread needed one.
 
-Either way the child checks afterwards that its parent is still the one it expects: if the parent
-died before the setting took effect, the child exits at once instead of living on as an orphan.
-Note that Linux signals the child when the *thread* that started it ends; the threads that start
-children here (main thread, invoker pool, pollers) live as long as the runtime.
+Either way the child checks that its parent is still the one it expects: if the parent died
+before the setting took effect, the child exits at once instead of living on as an orphan. The
+launcher's children are started from threads that live as long as they do (the main thread).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import sys
+import threading
 import time
 import traceback
 from typing import Any
@@ -54,21 +55,28 @@ def _load_handler(spec: str) -> Any:
     return getattr(module, function_name)
 
 
-def _die_with_parent() -> None:
-    """PR_SET_PDEATHSIG, set here after exec where it is safe (see seawall/processes.py, which
-    this module cannot import: it may run under another interpreter than seawall's)."""
-    parent = os.environ.get("SEAWALL_PARENT_PID", "")
-    if not parent.isdigit() or not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes  # noqa: PLC0415 - only on Linux
-        import signal  # noqa: PLC0415
+PARENT_POLL_S = 1.0
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
-    except Exception:  # noqa: S110 - without it, the closed stdin still ends the loop below
-        pass
-    if os.getppid() != int(parent):
-        os._exit(1)
+
+def _die_with_parent() -> None:
+    """Exit when the runtime that started this environment is gone, even killed with SIGKILL.
+
+    Not PR_SET_PDEATHSIG: Linux ties it to the *thread* that started the child, and environments
+    are started from whichever invoker or poller thread needed one, so a thread ending would kill
+    them. A daemon thread watches the parent pid instead (an orphan is re-parented); the closed
+    stdin also ends the loop in main() when the handler is not busy."""
+    parent = os.environ.get("SEAWALL_PARENT_PID", "")
+    if not parent.isdigit():
+        return
+    expected = int(parent)
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != expected:
+                os._exit(1)
+            time.sleep(PARENT_POLL_S)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def main(argv: list[str]) -> int:

@@ -40,7 +40,8 @@ from seawall.runtime.cloudwatch_logs import LogShipper
 from seawall.runtime.functions import FunctionSpec
 from seawall.runtime.metrics import Metrics, lambda_concurrency, lambda_invocation, lambda_throttle
 
-DEFAULT_CONCURRENCY = 10
+DEFAULT_CONCURRENCY = 10  # worker processes of a function without reserved concurrency
+UNRESERVED_WAIT_S = 30.0  # how long an invocation waits for one of them (see Concurrency)
 REFRESH_S = 0.25  # how stale a function's configuration may be while invocations flow
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
@@ -308,24 +309,45 @@ class Environment:
 
 class Concurrency:
     """A function's concurrency, shared by every pool that invokes it (its plain ARN, its
-    aliases): Lambda counts reserved concurrency per function."""
+    aliases): Lambda counts reserved concurrency per function.
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    With reserved concurrency, the limit is Lambda's: an invocation beyond it is throttled at
+    once. Without, Lambda's limit is the account's unreserved concurrency (1,000 by default),
+    which nothing local comes near; the local limit (DEFAULT_CONCURRENCY worker processes) is this
+    machine's, so an invocation beyond it waits up to UNRESERVED_WAIT_S for a free environment
+    rather than fail where AWS would not, and only then is throttled.
+    """
+
+    def __init__(self, limit: int | None) -> None:
+        self.reserved: int | None = limit
         self.running = 0
-        self._lock = threading.Lock()
+        self._free = threading.Condition()
+
+    @property
+    def limit(self) -> int:
+        return DEFAULT_CONCURRENCY if self.reserved is None else self.reserved
+
+    def set_reserved(self, reserved: int | None) -> None:
+        with self._free:
+            self.reserved = reserved
+            self._free.notify_all()
 
     def try_acquire(self) -> int | None:
-        """The number running with this one, or None (throttled) when the limit is reached."""
-        with self._lock:
-            if self.running >= self.limit:
-                return None
+        """The number running with this one, or None (throttled)."""
+        deadline = time.monotonic() + UNRESERVED_WAIT_S
+        with self._free:
+            while self.running >= self.limit:
+                remaining = deadline - time.monotonic()
+                if self.reserved is not None or remaining <= 0:
+                    return None
+                self._free.wait(remaining)
             self.running += 1
             return self.running
 
     def release(self) -> None:
-        with self._lock:
+        with self._free:
             self.running -= 1
+            self._free.notify()
 
 
 @dataclass(frozen=True)
@@ -360,7 +382,7 @@ class FunctionPool:
         self._log = FunctionLog(log_path, group=spec.log_group, shipper=log_shipper)
         self._metrics = metrics
         self._resource = resource  # e.g. "api:live" for an alias, as Lambda's Resource dimension
-        self.concurrency = concurrency or Concurrency(_limit(spec))
+        self.concurrency = concurrency or Concurrency(spec.reserved_concurrency)
         self._choose = choose or _weighted_choice
         self._interpreters: dict[str, str] = {}
         self._variants: list[Variant] = []
@@ -378,7 +400,7 @@ class FunctionPool:
         with self._lock:
             self._variants = list(variants)
             self.spec = variants[0].spec
-            self.concurrency.limit = _limit(self.spec)
+            self.concurrency.set_reserved(self.spec.reserved_concurrency)
             current = [v.spec for v in variants]
             retired = [e for e in self._idle if e.spec not in current]
             self._idle = [e for e in self._idle if e.spec in current]
@@ -492,11 +514,6 @@ class FunctionPool:
                 self._idle.append(environment)
         if not keep:
             environment.close()
-
-
-def _limit(spec: FunctionSpec) -> int:
-    # Reserved concurrency 0 is a limit (every invocation throttles), not "unset".
-    return DEFAULT_CONCURRENCY if spec.reserved_concurrency is None else spec.reserved_concurrency
 
 
 def _weighted_choice(weights: list[float]) -> int:

@@ -154,9 +154,8 @@ class LocalRuntime:
             target = FunctionTarget(self._lambda, function_arn)
             variants = target.variants(self._variant)
             spec = variants[0].spec
-            limit = spec.reserved_concurrency
             concurrency = self._concurrency.setdefault(
-                spec.name, Concurrency(10 if limit is None else limit)
+                spec.name, Concurrency(spec.reserved_concurrency)
             )
             pool = FunctionPool(
                 spec,
