@@ -351,6 +351,18 @@ def test_visibility_under_six_times_the_worker_fails() -> None:
     assert "jobs: visibility 300 s < 360 s" in results["timeouts.queue-visibility"].detail
 
 
+def test_a_mapping_whose_queue_is_not_in_the_plan_is_no_pass() -> None:
+    plan = timeout_plan(10, 29_000, 360, 60)
+    foreign = "arn:aws:sqs:us-west-2:123456789012:someone-elses-queue"
+    plan["resource_changes"][-1] = resource(
+        "module.j.aws_lambda_event_source_mapping.this",
+        {"function_name": "s-worker", "event_source_arn": foreign},
+    )
+    (_, visibility) = timeouts.check(context(plan))
+    assert visibility.status == "warn"
+    assert "module.j.aws_lambda_event_source_mapping.this is not in the plan" in visibility.detail
+
+
 # -- quotas (AWS-only calls, stubbed with recorded-shape responses) ----------------------------
 
 
