@@ -26,6 +26,7 @@ from seawall.load.ledger import read_ledger
 from seawall.load.runner import free_port
 from seawall.load.slo import DEFAULTS, judge
 from seawall.load.table import TableSnapshot
+from seawall.project import STATE_DIR_ENV
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -62,14 +63,21 @@ def items_named(stack: Any, prefix: str) -> list[dict[str, Any]]:
 
 
 def test_a_short_gated_run_passes_its_slo_loses_nothing_and_cleans_up(
-    local_stack: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    local_stack: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The gate is on, with the local objectives for errors and losses; latency is given room
     # (tests judge behaviour, the benchmarks judge speed: bench/load on a quiet machine).
-    code = loadtest(
-        local_stack,
-        tmp_path,
-        *("--users", "4", "--duration", "20s", "--slo", "p99=10s,errors=0.5%,lost=0"),
+    # As a user runs it: against the running stack found by its session (no --api-url).
+    monkeypatch.setenv(STATE_DIR_ENV, str(local_stack.project.state_dir))
+    code = main(
+        [
+            *("--project-dir", str(local_stack.project.root), "loadtest"),
+            *("--users", "4", "--duration", "20s", "--slo", "p99=10s,errors=0.5%,lost=0"),
+            *("--report", str(tmp_path)),
+        ]
     )
     summary = summary_of(tmp_path)
     assert code == 0, capsys.readouterr().out
@@ -93,6 +101,13 @@ def test_a_short_gated_run_passes_its_slo_loses_nothing_and_cleans_up(
     assert (tmp_path / "locust.html").stat().st_size > 0
     assert (tmp_path / "locust_stats.csv").exists()
     assert "SLO       PASS" in capsys.readouterr().out
+    # Which side saturated: the evidence was gathered from every side of the local stack.
+    saturation = summary["saturation"]
+    assert {"gateway", "emulator", "locust", "machine"} <= set(saturation["cpu_percent"])
+    assert saturation["gateway_ms"]["count"] >= summary["requests"] * 0.9  # the access log
+    assert saturation["emulator_probe_ms"]["count"] > 0
+    assert saturation["function_pool"]["throttles"] == 0  # 4 users never fill 10 environments
+    assert saturation["function_pool"]["max_concurrency"] >= 1
     assert items_named(local_stack, summary["run_prefix"]) == []
 
 

@@ -199,3 +199,19 @@ def test_an_audit_of_gathered_ledgers_needs_the_run_s_prefix(
     argv = ["loadtest", "--api-url", "http://127.0.0.1:9/v1", "--api-key", "k"]
     assert main([*argv, "--audit-only", "ledgers"]) == 2
     assert "--run-prefix" in capsys.readouterr().err
+
+
+def test_throttled_invocations_name_the_worker_pool_whatever_the_cpu() -> None:
+    busy = {"gateway": 20.0, "emulator": 30.0, "machine": 99.0}
+    pool = {"throttles": 136, "max_concurrency": 10, "mean_duration_ms": 40.0}
+    said = verdict(busy, single_process=("gateway",), cores=2, latency={"pool": pool})
+    assert said.startswith("the function's worker pool: 136 invocations found all 10")
+    waiting = {
+        "client_p50_ms": 400,
+        "gateway_p50_ms": 395,
+        "integration_p50_ms": 390,
+        "pool": {"throttles": 0, "max_concurrency": 32, "mean_duration_ms": 30.0},
+    }
+    calm = {"gateway": 20.0, "machine": 50.0}
+    said = verdict(calm, single_process=("gateway",), cores=2, latency=waiting)
+    assert said.startswith("the function's worker pool: an invocation ran 30 ms")

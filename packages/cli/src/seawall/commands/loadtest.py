@@ -16,6 +16,7 @@ from pathlib import Path
 
 from seawall.commands._common import progress, project
 from seawall.errors import PrerequisiteError, SeawallError, UsageError
+from seawall.load.latency import pool_figures
 from seawall.load.loadrun import Target, audit_only, run_load_test
 from seawall.load.runner import Plan
 from seawall.load.shape import Steps, parse_shape
@@ -187,4 +188,7 @@ def _target(args: argparse.Namespace, current: Project) -> Target:
         },
         access_log=current.environment_dir("local") / "logs" / "access.log",
         emulator_probe=lambda: dynamodb.describe_table(TableName=table),
+        pool_metrics=lambda start, end: pool_figures(
+            connection.client("cloudwatch"), str(outputs["api_function_name"]), start, end
+        ),
     )

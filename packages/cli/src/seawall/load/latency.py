@@ -81,3 +81,47 @@ class Probe:
             with contextlib.suppress(Exception):
                 self._call()
             self._samples.append((time.perf_counter() - started) * 1000)
+
+
+def pool_figures(cloudwatch: Any, function_name: str, start: float, end: float) -> dict[str, Any]:
+    """The function's AWS/Lambda metrics over the run, as the local runtime publishes them to the
+    emulator: invocations throttled because every execution environment was busy, the most
+    environments busy at once, and the mean duration of an invocation."""
+    from datetime import UTC, datetime  # noqa: PLC0415 - only for this one query
+
+    def dimension_sets(metric: str) -> list[list[dict[str, str]]]:
+        # An invocation through an alias is counted per function and per function+alias. Ask
+        # for the alias-qualified series when there are any, so that nothing is counted twice
+        # (the emulator matches a dimension filter that is a subset, AWS only an exact one).
+        plain = [{"Name": "FunctionName", "Value": function_name}]
+        listed = cloudwatch.list_metrics(
+            Namespace="AWS/Lambda", MetricName=metric, Dimensions=plain
+        )
+        qualified = {
+            tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"]))
+            for m in listed.get("Metrics", [])
+            if any(d["Name"] == "Resource" for d in m["Dimensions"])
+        }
+        return [[{"Name": n, "Value": v} for n, v in dims] for dims in qualified] or [plain]
+
+    def statistic(metric: str, kind: str) -> list[float]:
+        points = []
+        for dims in dimension_sets(metric):
+            answer = cloudwatch.get_metric_statistics(
+                Namespace="AWS/Lambda",
+                MetricName=metric,
+                Dimensions=dims,
+                StartTime=datetime.fromtimestamp(start - 60, UTC),
+                EndTime=datetime.fromtimestamp(end + 60, UTC),
+                Period=60,
+                Statistics=[kind],
+            )
+            points += [float(point[kind]) for point in answer.get("Datapoints", [])]
+        return points
+
+    durations = statistic("Duration", "Average")
+    return {
+        "throttles": int(sum(statistic("Throttles", "Sum"))),
+        "max_concurrency": int(max(statistic("ConcurrentExecutions", "Maximum"), default=0)),
+        "mean_duration_ms": round(sum(durations) / len(durations), 1) if durations else None,
+    }

@@ -35,6 +35,8 @@ class Target:
     # The local gateway's access log, and one cheap call to the emulator (None: not local).
     access_log: Path | None = None
     emulator_probe: Callable[[], object] | None = None
+    # The function's AWS/Lambda metrics between two times (local: published to the emulator).
+    pool_metrics: Callable[[float, float], dict[str, object]] | None = None
 
 
 def check_reachable(client: ApiClient) -> None:
@@ -75,6 +77,7 @@ def run_load_test(
         f"for {plan.planned_s} s; reports in {plan.report_dir}"
     )
     started = time.monotonic()
+    started_at = time.time()
     previous = signal.signal(signal.SIGTERM, _interrupt)  # a CI's stop: the same clean stop
     try:
         run.start()
@@ -113,14 +116,6 @@ def run_load_test(
         lost=result.lost + result.not_deleted if result else 0,
         duplicated=result.duplicated if result else 0,
     )
-    single = tuple(name for name in ("gateway", "emulator") if name in cpu)
-    stage = window.read() if window is not None else {}
-    latency = {
-        "client_p50_ms": stats.total.percentiles_ms["p50"],
-        "gateway_p50_ms": stage.get("gateway_ms", {}).get("p50"),
-        "integration_p50_ms": stage.get("integration_ms", {}).get("p50"),
-        "emulator_p50_ms": (emulator_ms or {}).get("p50"),
-    }
     summary = build_summary(
         target=target.api_url,
         run_prefix=plan.run_prefix,
@@ -131,12 +126,14 @@ def run_load_test(
         audit_error=audit_error,
         slo=slo,
         verdict=gate,
-        saturation={
-            "cpu_percent": cpu,
-            **stage,
-            **({"emulator_probe_ms": emulator_ms} if emulator_ms else {}),
-            "verdict": verdict(cpu, cores=_cores(), single_process=single, latency=latency),
-        },
+        saturation=_saturation(
+            target,
+            cpu=cpu,
+            client_p50_ms=stats.total.percentiles_ms["p50"],
+            stage=window.read() if window is not None else {},
+            emulator_ms=emulator_ms,
+            started_at=started_at,
+        ),
         duration_s=duration,
         interrupted=interrupted,
         workers=plan.workers,
@@ -175,6 +172,44 @@ def audit_only(
         left = clean_up(client, result.run_item_ids)
         say(f"deleted the {len(result.run_item_ids) - left} items the run created")
     return EXIT_OK if result.passed else EXIT_FAILURE
+
+
+def _saturation(
+    target: Target,
+    *,
+    cpu: dict[str, float],
+    client_p50_ms: float | None,
+    stage: dict[str, dict[str, float | None]],
+    emulator_ms: dict[str, float | None] | None,
+    started_at: float,
+) -> dict[str, object]:
+    """What each side used and how long it took, and the verdict on which one saturated."""
+    pool = _pool_figures(target, started_at)
+    latency = {
+        "client_p50_ms": client_p50_ms,
+        "gateway_p50_ms": stage.get("gateway_ms", {}).get("p50"),
+        "integration_p50_ms": stage.get("integration_ms", {}).get("p50"),
+        "emulator_p50_ms": (emulator_ms or {}).get("p50"),
+        "pool": pool,
+    }
+    single = tuple(name for name in ("gateway", "emulator") if name in cpu)
+    return {
+        "cpu_percent": cpu,
+        **stage,
+        **({"emulator_probe_ms": emulator_ms} if emulator_ms else {}),
+        **({"function_pool": pool} if pool else {}),
+        "verdict": verdict(cpu, cores=_cores(), single_process=single, latency=latency),
+    }
+
+
+def _pool_figures(target: Target, started_at: float) -> dict[str, object] | None:
+    if target.pool_metrics is None:
+        return None
+    time.sleep(2)  # the runtime delivers its metrics to the emulator once a second
+    try:
+        return target.pool_metrics(started_at, time.time())
+    except Exception as error:  # the summary says so; the run's verdict stands
+        return {"error": str(error)}
 
 
 def _interrupt(signum: int, frame: object) -> None:

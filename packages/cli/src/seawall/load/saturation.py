@@ -107,6 +107,13 @@ def verdict(
     `machine` in percent of all cores; `single_process` names the groups that are one Python
     process each, bounded by one core), else from where the time went (`latency`: p50s of the
     client, the gateway's stage, the integration, and an emulator probe, in ms)."""
+    pool = (latency or {}).get("pool") or {}
+    if pool.get("throttles"):
+        return (
+            f"the function's worker pool: {pool['throttles']} invocations found all "
+            f"{pool.get('max_concurrency', '?')} execution environments busy and were throttled "
+            "(API Gateway answers those with a 500)"
+        )
     if not cpu:
         return "cannot tell (no CPU figures on this platform)"
     by_cpu = _cpu_verdict(cpu, cores=cores, single_process=single_process)
@@ -138,6 +145,7 @@ def _cpu_verdict(
 
 def _latency_verdict(latency: dict[str, Any]) -> str | None:
     client, stage = latency.get("client_p50_ms"), latency.get("gateway_p50_ms")
+    pool = latency.get("pool") or {}
     integration, emulator = latency.get("integration_p50_ms"), latency.get("emulator_p50_ms")
     if emulator is not None and emulator >= SLOW_EMULATOR_MS:
         return f"emulator latency (one DynamoDB call took {emulator:.0f} ms at p50)"
@@ -147,6 +155,12 @@ def _latency_verdict(latency: dict[str, Any]) -> str | None:
         return (
             f"before the stage: of {client:.0f} ms at p50, requests spent {client - stage:.0f} ms "
             "in the load generator or waiting on the gateway's HTTP edge"
+        )
+    duration = pool.get("mean_duration_ms")
+    if integration is not None and duration is not None and integration - duration > client / 2:
+        return (
+            f"the function's worker pool: an invocation ran {duration:.0f} ms on average but the "
+            f"integration took {integration:.0f} ms at p50 (waiting for an environment)"
         )
     if integration is not None and integration > client / 2:
         emulator_part = f"; the emulator answered a call in {emulator:.0f} ms" if emulator else ""
