@@ -143,6 +143,16 @@ def loadtest(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def deploy(session: nox.Session) -> None:
+    """`seawall deploy` (`-- --env dev`; credentials from the usual AWS variables or --profile):
+    build, preflight, plan, confirm, apply, smoke, canary, record a release; rollback on failure."""
+    require_terraform(session)
+    prepare(session)
+    session.install(RETRYLIB, f"{CLI}[local]")
+    session.run("seawall", "deploy", *(session.posargs or ["--env", "dev"]))
+
+
+@nox.session(default=False)
 def fuzz(session: nox.Session) -> None:
     """schemathesis against the handler's openapi.json on a local stack, longer than in `tests`
     (`-- N` examples per operation, default 100; fixed seed, at most 10 minutes)."""

@@ -45,6 +45,8 @@ module "data_table" {
 module "api_function" {
   source = "../modules/function"
 
+  iam_name_suffix = var.iam_name_suffix
+
   name                            = "${local.prefix}-api"
   description                     = "seawall API: items and jobs over REST."
   handler                         = "seawall_handler.api.handler"
@@ -85,6 +87,8 @@ module "api_function" {
 
 module "worker_function" {
   source = "../modules/function"
+
+  iam_name_suffix = var.iam_name_suffix
 
   name                    = "${local.prefix}-worker"
   description             = "seawall jobs worker: runs the jobs the API queued."
@@ -140,6 +144,8 @@ module "async_jobs" {
 
 module "rest_api" {
   source = "../modules/rest-api"
+
+  iam_name_suffix = var.iam_name_suffix
 
   name                        = local.prefix
   description                 = "seawall ${var.environment} API"

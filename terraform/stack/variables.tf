@@ -274,3 +274,20 @@ variable "deploy_canary" {
     error_message = "deploy_canary must be PERCENT:MINUTES, such as 10:5, or empty."
   }
 }
+
+variable "aws_max_retries" {
+  description = "Attempts the AWS provider makes per API call before it fails the apply (null: its default, 25)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.aws_max_retries == null || try(var.aws_max_retries >= 1, false)
+    error_message = "aws_max_retries must be at least 1."
+  }
+}
+
+variable "iam_name_suffix" {
+  description = "Appended to the stack's IAM role names; `seawall deploy --region` sets it (the region) outside the environment's home region, since IAM names are account-wide."
+  type        = string
+  default     = ""
+}

@@ -101,3 +101,30 @@ def test_a_throttled_apply_is_retried_after_a_new_plan_and_succeeds(tmp_path: Pa
     assert len(waits) == 1
     assert 0 <= waits[0] <= 20
     assert '"type":"change_summary"' in (tmp_path / "tf.log").read_text()
+
+
+def test_state_rm_forgets_a_resource_without_destroying_the_rest(tmp_path: Path) -> None:
+    terraform = three_resources(tmp_path)
+    terraform.apply_plan(plan(terraform, tmp_path))
+    run = terraform.state_rm("terraform_data.r[0]")
+    assert run.argv[1:4] == ("state", "rm", "-no-color")  # options after the subcommand
+    destroy = tmp_path / "destroy.tfplan"
+    terraform.plan(out=destroy, destroy=True)
+    events: list[ApplyEvent] = []
+    terraform.apply_plan(destroy, on_event=events.append)
+    assert sorted(e.address for e in events if e.type == "apply_complete") == [
+        "terraform_data.r[1]",
+        "terraform_data.r[2]",
+    ]
+
+
+def test_show_json_reads_a_saved_plan_and_the_state(tmp_path: Path) -> None:
+    terraform = three_resources(tmp_path)
+    saved = plan(terraform, tmp_path)
+    changes = terraform.show_json(saved)["resource_changes"]
+    assert [change["change"]["actions"] for change in changes] == [["create"]] * 3
+    terraform.apply_plan(saved)
+    resources = terraform.show_json()["values"]["root_module"]["resources"]
+    assert sorted(resource["address"] for resource in resources) == [
+        f"terraform_data.r[{index}]" for index in range(3)
+    ]

@@ -42,7 +42,7 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = "${var.name}-role"
+  name               = "${var.name}-role${var.iam_name_suffix}"
   assume_role_policy = data.aws_iam_policy_document.assume.json
 
   tags = var.tags

@@ -189,3 +189,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "iam_name_suffix" {
+  description = "Appended to the names of the IAM roles this module creates: IAM names are account-wide, so a second region of the same stack needs its own (empty in the first region)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^(-[a-z0-9-]{1,20})?$", var.iam_name_suffix))
+    error_message = "iam_name_suffix must be empty or a hyphen and up to 20 lowercase letters, digits or hyphens."
+  }
+}

@@ -21,7 +21,7 @@ data "aws_iam_policy_document" "firehose_assume" {
 }
 
 resource "aws_iam_role" "firehose" {
-  name               = "${var.name}-access-logs-firehose"
+  name               = "${var.name}-access-logs-firehose${var.iam_name_suffix}"
   assume_role_policy = data.aws_iam_policy_document.firehose_assume.json
 
   tags = var.tags
@@ -118,7 +118,7 @@ data "aws_iam_policy_document" "apigateway_assume" {
 resource "aws_iam_role" "apigateway_logging" {
   count = var.manage_account_logging_role ? 1 : 0
 
-  name               = "${var.name}-apigateway-logging"
+  name               = "${var.name}-apigateway-logging${var.iam_name_suffix}"
   assume_role_policy = data.aws_iam_policy_document.apigateway_assume[0].json
 
   tags = var.tags

@@ -11,6 +11,7 @@ An interrupt during the watch sends the traffic back before it propagates.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -48,8 +49,8 @@ class CanarySpec:
         return self.percent / 100
 
     def variable(self, stable_version: str) -> str:
-        """The stack's `api_canary` value (HCL) that starts this canary."""
-        return f'{{ stable_version = "{stable_version}", weight = {self.weight} }}'
+        """The stack's `api_canary` value that starts this canary (JSON: passed as an object)."""
+        return json.dumps({"stable_version": stable_version, "weight": self.weight})
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,17 @@ from seawall import __version__
 from seawall.commands import (
     bootstrap,
     build,
+    deploy,
+    destroy,
     down,
     fault,
     loadtest,
     outputs,
     plan,
     preflight,
+    restore_data,
+    rollback,
+    status,
     up,
     validate,
     verify,
@@ -29,10 +34,11 @@ from seawall.tfconfig import MIRROR_ENV, mirror_from_env
 
 # What the commands below do, and nothing they do not (a test checks the verbs against COMMANDS).
 DESCRIPTION = (
-    "Build and validate a serverless API's Terraform stack, run it on a local emulator, plan it "
-    "for AWS, and verify, load-test and break it."
+    "Build and validate a serverless API's Terraform stack, run it on a local emulator, plan and "
+    "deploy it to AWS (releases, rollback, destroy), and verify, load-test and break it."
 )
 COMMANDS = (up, outputs, build, validate, loadtest, verify, fault, bootstrap, preflight, plan, down)
+COMMANDS += (deploy, status, rollback, destroy, restore_data)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""The smoke check `seawall up` runs: create an item over HTTP and read it back."""
+"""Smoke checks over HTTP: `seawall up`'s item round trip, and after a deploy also the health
+check and CORS (a browser's preflight from an allowed origin)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,36 @@ def run_smoke_check(api_url: str, api_key: str) -> SmokeResult:
     except (OSError, urllib.error.URLError) as error:
         return SmokeResult(False, f"could not reach {api_url}: {error}")
     return SmokeResult(True, f"created and read back item {created['id']}")
+
+
+def run_deploy_smoke(api_url: str, api_key: str, origin: str | None = None) -> SmokeResult:
+    """What `seawall deploy` checks before it records a release: health, an item round trip,
+    and (when the environment allows an origin) the CORS preflight a browser would send."""
+    try:
+        status, _, health = http_json("GET", f"{api_url}/health")
+    except (OSError, urllib.error.URLError) as error:
+        return SmokeResult(False, f"could not reach {api_url}: {error}")
+    if status != 200:
+        return SmokeResult(False, f"GET /health answered {status}: {health!r}")
+    items = run_smoke_check(api_url, api_key)
+    if not items.passed or origin is None:
+        return items
+    cors = _cors_preflight(api_url, origin)
+    if cors is not None:
+        return SmokeResult(False, cors)
+    return SmokeResult(True, f"health, {items.detail}, CORS for {origin}")
+
+
+def _cors_preflight(api_url: str, origin: str) -> str | None:
+    """None when OPTIONS /items from `origin` is allowed, else what was wrong."""
+    headers = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+    try:
+        status, response_headers, _ = http_json("OPTIONS", f"{api_url}/items", headers=headers)
+    except (OSError, urllib.error.URLError) as error:
+        return f"could not reach {api_url}: {error}"
+    allowed = {name.lower(): value for name, value in response_headers.items()}.get(
+        "access-control-allow-origin"
+    )
+    if status not in (200, 204) or allowed not in (origin, "*"):
+        return f"CORS preflight from {origin} answered {status}, Allow-Origin {allowed!r}"
+    return None

@@ -12,6 +12,7 @@ emulator never reuses another backend's cached state.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,7 +126,10 @@ def make_plan(
     path.parent.mkdir(parents=True, exist_ok=True)
     run = terraform.plan(
         var_files=[project.var_file(target.env)],
-        variables={name: _tfvars_value(value) for name, value in variables.items()},
+        variables={
+            name: value if name in string_variables(project) else _tfvars_value(value)
+            for name, value in variables.items()
+        },
         out=path,
         destroy=destroy,
     )
@@ -135,6 +139,18 @@ def make_plan(
         document=terraform.show_json(path),
         variables=dict(variables),
     )
+
+
+def string_variables(project: Project) -> frozenset[str]:
+    """The stack's variables of type string: their --var values stay strings even when they look
+    like JSON (`fault_injection` holds a JSON document as a string)."""
+    text = (project.stack_dir / "variables.tf").read_text()
+    return frozenset(_STRING_VARIABLE.findall(text))
+
+
+_STRING_VARIABLE = re.compile(
+    r'^variable "(\w+)" \{(?:(?!^\}).)*?^\s+type\s*=\s*string\s*$', re.MULTILINE | re.DOTALL
+)
 
 
 def _tfvars_value(text: str) -> Any:

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from python_terraform import IsFlagged
 from python_terraform import Terraform as _ArgvBuilder
@@ -221,10 +222,17 @@ class Terraform:
         run = self._run("output", json=IsFlagged, stdout_only=True)
         return {name: entry["value"] for name, entry in json.loads(run.output or "{}").items()}
 
-    def show_json(self, plan_file: Path) -> dict[str, object]:
-        """`terraform show -json` of a saved plan: its changes, planned values and configuration."""
-        run = self._run("show", str(plan_file), json=IsFlagged, stdout_only=True)
-        return json.loads(run.output)
+    def show_json(self, plan_file: Path | None = None) -> dict[str, Any]:
+        """`terraform show -json`: the saved plan's JSON, or the state's without a plan file."""
+        args = (str(plan_file),) if plan_file is not None else ()
+        run = self._run("show", *args, json=IsFlagged, stdout_only=True)
+        return json.loads(run.output or "{}")
+
+    def state_rm(self, address: str) -> TerraformRun:
+        """Forget `address` without destroying it (`terraform state rm`)."""
+        # python-terraform puts options right after the command word: "state rm" as one command
+        # keeps them after the subcommand, where terraform reads them.
+        return self._run("state rm", address)
 
     def test(self) -> TerraformRun:
         """`terraform test` (tests/*.tftest.hcl next to the module)."""
@@ -260,7 +268,7 @@ class Terraform:
     ) -> TerraformRun:
         builder = _ArgvBuilder(working_dir=str(self.module_dir), terraform_bin_path=self.binary)
         option_values = {"no_color": IsFlagged, "input": False, **options}
-        if command in ("output", "fmt", "validate", "test", "show"):
+        if command in ("output", "fmt", "validate", "test", "state rm", "show"):
             option_values.pop("input")
         var_fd = _in_memory_var_file(option_values)
         try:

@@ -292,3 +292,16 @@ run "runtime_outside_the_supported_ones_is_refused" {
 
   expect_failures = [var.runtime]
 }
+
+run "a_second_region_names_its_role_apart" {
+  command = plan
+
+  variables {
+    iam_name_suffix = "-us-east-2"
+  }
+
+  assert {
+    condition     = aws_iam_role.this.name == "seawall-test-api-role-us-east-2"
+    error_message = "IAM names are account-wide: a second region's role must carry the suffix."
+  }
+}

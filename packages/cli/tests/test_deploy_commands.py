@@ -1,0 +1,50 @@
+"""The deploy commands refuse bad usage before anything reaches an account (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seawall.cli import main
+from seawall.commands._deploying import default_canary
+
+ROOT = Path(__file__).resolve().parents[3]
+# An endpoint nothing listens on: a command that reached for the account would fail otherwise.
+NOWHERE = ["--endpoint-url", "http://127.0.0.1:9"]
+
+
+def run(*argv: str) -> int:
+    return main(["--project-dir", str(ROOT), *argv])
+
+
+def test_without_a_terminal_deploy_needs_auto_approve(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("deploy", "--env", "dev", *NOWHERE) == 2
+    assert "--auto-approve" in capsys.readouterr().err
+
+
+def test_a_bad_canary_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("deploy", "--env", "dev", "--auto-approve", "--canary", "150:5", *NOWHERE) == 2
+    assert "PERCENT:MINUTES" in capsys.readouterr().err
+
+
+def test_destroy_refuses_prod_without_the_explicit_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("destroy", "--env", "prod", "--auto-approve", *NOWHERE) == 2
+    assert "--yes-destroy-prod" in capsys.readouterr().err
+
+
+def test_prod_deploys_with_a_canary_by_default() -> None:
+    assert default_canary((ROOT / "terraform" / "envs" / "prod.tfvars").read_text()) == "10:5"
+    assert default_canary((ROOT / "terraform" / "envs" / "dev.tfvars").read_text()) == ""
+
+
+def test_outside_the_home_region_iam_roles_get_the_region_in_their_names() -> None:
+    from seawall.commands._deploying import away_from_home
+    from seawall.project import Project
+    from seawall.target import Target
+
+    project = Project(ROOT)
+    home = Target(env="dev", region="us-west-2", variables={"log_level": "INFO"})
+    assert away_from_home(home, project) == home
+    moved = away_from_home(Target(env="dev", region="us-east-2"), project)
+    assert moved.variables == {"iam_name_suffix": "-us-east-2"}

@@ -1,0 +1,391 @@
+"""Deploy drills: a real `seawall` process deploying to an emulator the test starts, as the account.
+
+One module, one stack, ordered steps (each full apply of the stack costs about a minute, so the
+drills share them): the first deploy goes through a proxy that throttles the first SQS writes,
+with the provider's own attempts per call set to two (`--var aws_max_retries=2`; its default is
+25, which would absorb the throttling), so seawall plans and applies again; a release whose
+function answers 500 is rolled back; a good release 2 is rolled back with `rollback --to 1`; a
+canary whose new version raises errors sends the traffic back; Ctrl-C during an apply leaves no
+state lock; a region move serves the same items in a second region; destroy leaves nothing but
+the deletion-protected table.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from seawall.bootstrap import bootstrap
+from seawall.emulator import Connection, Emulator
+from seawall.project import STATE_DIR_ENV
+from seawall.runtime.process import GatewayProcess
+from seawall.smoke import http_json
+from seawall.target import Target
+
+pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
+
+# SQS writes throttled: the provider creates the jobs queue and its dead-letter queue at once, with
+# two attempts per call (aws_max_retries=2), so four throttles fail at least one of them for good.
+THROTTLED_CALLS = 4
+REGION = "us-west-2"
+OTHER_REGION = "us-east-2"
+RAISING = '{"mode": "exception", "functions": ["api"]}'
+FAILING = '{"mode": "status_code", "status_code": 500, "functions": ["api"]}'
+
+
+# -- a proxy that throttles ------------------------------------------------------------------
+
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
+
+
+def _throttled(content_type: str) -> tuple[int, dict[str, str], bytes]:
+    if "x-amz-json" in content_type:
+        code = "ThrottlingException"
+        body = {"__type": code, "message": "Rate exceeded"}
+        return (
+            400,
+            {"x-amzn-ErrorType": code, "Content-Type": content_type},
+            json.dumps(body).encode(),
+        )
+    code = "TooManyRequestsException"
+    body = {"message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"}
+    return (
+        429,
+        {"x-amzn-ErrorType": code, "Content-Type": "application/json"},
+        json.dumps(body).encode(),
+    )
+
+
+class ThrottlingProxy:
+    """A loopback HTTP proxy in front of the emulator that throttles a service's first N calls.
+
+    Terraform's AWS provider reaches it through AWS_ENDPOINT_URL like any endpoint. The first
+    `throttle` calls signed for `service` that change something (POST/PUT/DELETE) are answered as
+    AWS answers a caller over its rate: `ThrottlingException` in the JSON protocols' shape (SQS,
+    DynamoDB...), 429 `TooManyRequestsException` in the REST protocols' (Lambda, API Gateway).
+    Everything else, and every call after those, goes to the emulator unchanged.
+    """
+
+    def __init__(self, upstream: str, throttle: int, service: str = "sqs") -> None:
+        self._scope = f"/{service}/aws4_request"
+        parts = urlsplit(upstream)
+        self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self._left = throttle
+        self._lock = threading.Lock()
+        self.throttled: list[str] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> ThrottlingProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _should_throttle(self, method: str, authorization: str) -> bool:
+        if method not in ("POST", "PUT", "DELETE") or self._scope not in authorization:
+            return False
+        with self._lock:
+            if self._left <= 0:
+                return False
+            self._left -= 1
+            return True
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # quiet: the test reads `throttled`
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if proxy._should_throttle(self.command, self.headers.get("Authorization", "")):
+                    operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
+                    proxy.throttled.append(f"{self.command} {self.path} {operation}".strip())
+                    self._answer(*_throttled(self.headers.get("Content-Type", "")))
+                    return
+                upstream = http.client.HTTPConnection(*proxy._upstream, timeout=120)
+                try:
+                    headers = {
+                        k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP
+                    }
+                    upstream.request(self.command, self.path, body=body, headers=headers)
+                    response = upstream.getresponse()
+                    payload = response.read()
+                    headers = {
+                        k: v for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP
+                    }
+                    self._answer(response.status, headers, payload)
+                finally:
+                    upstream.close()
+
+            def _answer(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() != "content-length" or self.command == "HEAD":
+                        self.send_header(name, value)  # HEAD keeps the length of what it describes
+                if self.command != "HEAD":
+                    self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
+
+        return Handler
+
+
+# -- the drills -------------------------------------------------------------------------------
+
+
+class Drill:
+    def __init__(self, root: Path, state_dir: Path, endpoint: str, tf_mirror: str | None) -> None:
+        self.root = root
+        self.state_dir = state_dir
+        self.endpoint = endpoint
+        self.env = {
+            **os.environ,
+            STATE_DIR_ENV: str(state_dir),
+            "CHECKPOINT_DISABLE": "1",
+        }
+        if tf_mirror:
+            self.env["SEAWALL_TF_MIRROR"] = tf_mirror
+
+    def argv(self, *args: str, region: str = REGION) -> list[str]:
+        return [
+            sys.executable, "-m", "seawall", "--project-dir", str(self.root), *args,
+            "--env", "local", "--endpoint-url", self.endpoint, "--region", region,
+        ]  # fmt: skip
+
+    def seawall(
+        self, *args: str, region: str = REGION, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.argv(*args, region=region),
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=900,
+            check=False,
+        )
+
+    def status(self, region: str = REGION) -> dict:
+        result = self.seawall("status", "--json", region=region)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    with Emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto.log") as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def proxy(emulator: Emulator) -> Iterator[ThrottlingProxy]:
+    proxy = ThrottlingProxy(emulator.endpoint, throttle=THROTTLED_CALLS, service="sqs").start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="module")
+def drill(
+    project_root: Path, tf_mirror: str | None, proxy: ThrottlingProxy, tmp_path_factory
+) -> Drill:
+    drill = Drill(project_root, tmp_path_factory.mktemp("state"), proxy.url, tf_mirror)
+    for region in (REGION, OTHER_REGION):  # the state bucket of each region
+        bootstrap(Target(env="local", region=region, endpoint_url=proxy.url))
+    return drill
+
+
+class Api:
+    """The deployed API, served by a local gateway started for the check (as `seawall` does)."""
+
+    def __init__(self, drill: Drill, emulator: Emulator, region: str = REGION) -> None:
+        connection = Connection(url=emulator.endpoint, region=region)
+        apis = connection.client("apigateway").get_rest_apis()["items"]
+        api = next(api for api in apis if api["name"].startswith("seawall-local"))
+        keys = connection.client("apigateway").get_api_keys(includeValues=True)["items"]
+        self.key = next(key["value"] for key in keys if key["name"].startswith("seawall-local"))
+        self._gateway = GatewayProcess(
+            connection,
+            api_id=api["id"],
+            stage="v1",
+            artifact_store=drill.state_dir / "artifacts",
+            work_dir=drill.state_dir / f"check-{region}",
+            log_path=drill.state_dir / f"check-{region}" / "gateway.log",
+        )
+
+    def __enter__(self) -> Api:
+        self._gateway.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._gateway.stop()
+
+    def get(self, path: str) -> tuple[int, object]:
+        status, _, body = http_json(
+            "GET", f"{self._gateway.url}{path}", headers={"x-api-key": self.key}
+        )
+        return status, body
+
+    def create(self, name: str) -> str:
+        status, _, body = http_json(
+            "POST",
+            f"{self._gateway.url}/items",
+            body={"name": name, "data": {"moved": True}},
+            headers={"x-api-key": self.key},
+        )
+        assert status == 201, body
+        return body["id"]
+
+
+def function_log_level(emulator: Emulator) -> str:
+    config = emulator.client("lambda").get_function_configuration(
+        FunctionName="seawall-local-api", Qualifier="live"
+    )
+    return config["Environment"]["Variables"]["SEAWALL_LOG_LEVEL"]
+
+
+def test_a_throttled_first_deploy_retries_and_records_release_1(drill, proxy) -> None:
+    result = drill.seawall("deploy", "--auto-approve", "--json", "--var", "aws_max_retries=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(proxy.throttled) == THROTTLED_CALLS
+    assert "ThrottlingException" in result.stderr
+    assert "planning and applying again" in result.stderr
+    assert json.loads(result.stdout)["release"] == 1
+    status = drill.status()
+    assert status["live"] == 1
+    assert [release["number"] for release in status["releases"]] == [1]
+
+
+def test_a_release_that_fails_its_smoke_is_rolled_back(drill, emulator) -> None:
+    result = drill.seawall("deploy", "--auto-approve", "--var", f"fault_injection={FAILING}")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "smoke check failed: GET /health answered 500" in result.stderr
+    assert "rolled back: release 1 is live again" in result.stderr
+    assert drill.status()["live"] == 1
+    with Api(drill, emulator) as api:
+        assert api.get("/health")[0] == 200
+
+
+def test_rollback_to_1_after_a_good_release_2(drill, emulator) -> None:
+    deployed = drill.seawall("deploy", "--auto-approve", "--var", "log_level=INFO")
+    assert deployed.returncode == 0, deployed.stderr[-3000:]
+    assert drill.status()["live"] == 2
+    assert function_log_level(emulator) == "INFO"
+    rolled = drill.seawall("rollback", "--to", "1", "--auto-approve")
+    assert rolled.returncode == 0, rolled.stderr[-3000:]
+    status = drill.status()
+    assert status["live"] == 1
+    assert [release["number"] for release in status["releases"]] == [1, 2]
+    assert function_log_level(emulator) == "DEBUG"  # release 1's settings (envs/local.tfvars)
+
+
+def test_a_canary_whose_new_version_errors_sends_traffic_back(drill) -> None:
+    result = drill.seawall(
+        "deploy",
+        "--auto-approve",
+        "--canary",
+        "50:2",
+        "--var",
+        f"fault_injection={RAISING}",
+        # The local runtime evaluates the stack's alarms with 60-second periods lasting a second.
+        SEAWALL_ALARM_TIME_SCALE="60",
+    )
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "canary failed: alarm seawall-local-api-errors" in result.stderr
+    assert "all traffic is back on version" in result.stderr
+    assert "rolled back: release 1 is live again" in result.stderr
+    status = drill.status()
+    assert status["live"] == 1
+    assert [release["number"] for release in status["releases"]] == [1, 2]
+
+
+def test_without_a_terminal_a_deploy_needs_auto_approve(drill) -> None:
+    result = drill.seawall("deploy")
+    assert result.returncode == 2
+    assert "--auto-approve" in result.stderr
+
+
+def test_ctrl_c_during_apply_stops_terraform_and_leaves_no_lock(drill, emulator) -> None:
+    process = subprocess.Popen(
+        drill.argv("deploy", "--auto-approve", "--var", "log_level=WARNING"),
+        env=drill.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("seawall: apply..."):
+            break
+    time.sleep(2)  # terraform is running and holds the lock
+    process.send_signal(signal.SIGINT)
+    rest = process.stderr.read()
+    assert process.wait(timeout=120) == 130, rest[-3000:]
+    s3 = emulator.client("s3")
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "tfstate" in b["Name"])
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert "seawall/local/terraform.tfstate" in keys
+    assert not [key for key in keys if key.endswith(".tflock")]
+    assert drill.status()["live"] == 1  # an interrupted deploy records nothing
+
+
+def test_a_region_move_serves_the_same_items_in_the_new_region(drill, emulator) -> None:
+    with Api(drill, emulator) as api:
+        created = sorted(api.create(f"moved-{n}") for n in range(3))
+    emulator.client("dynamodb").create_backup(TableName="seawall-local-data", BackupName="drill")
+    started = time.monotonic()
+    deployed = drill.seawall("deploy", "--auto-approve", region=OTHER_REGION)
+    assert deployed.returncode == 0, deployed.stderr[-3000:]
+    restored = drill.seawall("restore-data", "--from-region", REGION, "--json", region=OTHER_REGION)
+    assert restored.returncode == 0, restored.stderr[-3000:]
+    assert json.loads(restored.stdout)["items"] >= len(created)
+    with Api(drill, emulator, OTHER_REGION) as api:
+        for item in created:
+            status, body = api.get(f"/items/{item}")
+            assert status == 200, body
+            assert body["name"].startswith("moved-")  # type: ignore[index]
+    print(f"region move (deploy + data + checks): {time.monotonic() - started:.0f}s")
+    assert drill.status(region=OTHER_REGION)["live"] == 1  # its own releases
+
+
+def test_destroy_leaves_nothing_but_protected_tables(drill, emulator) -> None:
+    dynamodb = emulator.client("dynamodb")
+    dynamodb.update_table(TableName="seawall-local-data", DeletionProtectionEnabled=True)
+    result = drill.seawall("destroy", "--auto-approve")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "kept table seawall-local-data (deletion protection)" in result.stdout
+    assert "--no-deletion-protection-enabled" in result.stdout
+    assert emulator.client("lambda").list_functions()["Functions"] == []
+    assert emulator.client("apigateway").get_rest_apis()["items"] == []
+    assert emulator.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert dynamodb.list_tables()["TableNames"] == ["seawall-local-data"]
+    assert drill.status()["live"] is None
