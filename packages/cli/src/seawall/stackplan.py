@@ -1,7 +1,7 @@
 """The stack's plan for a target: the building blocks `seawall plan` and `seawall deploy` share.
 
     terraform = init_backend(target, project, tf_mirror=...)      # the target's S3 backend
-    variables = stack_variables(target, project, artifact)         # tfvars < settings.json < --var
+    variables = stack_variables(target, artifact)                  # tfvars < settings.json < --var
     plan = make_plan(terraform, target, project, variables)        # -out file, -detailed-exitcode
     plan.document                                                  # `terraform show -json` of it
 
