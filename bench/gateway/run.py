@@ -10,6 +10,8 @@ Throughput (--clients concurrent clients for --seconds each, in a separate proce
   new-conn     each request opens a new connection (as many load tools do)
   health       keep-alive on GET /health, which reads no table: the gateway and workers without
                the emulator's DynamoDB behind them
+  preflight    keep-alive OPTIONS /items, the stack's MOCK integration with its origin-checking
+               Velocity template: the gateway alone, no worker
 The stack's throttling (100 requests/s per method by default) is lifted in the emulator for the
 run (the gateway re-reads it within a second), or every mode would measure 429s, and the function
 gets 32 reserved environments (the runtime's default of 10 throttles the 11th concurrent call).
@@ -147,7 +149,9 @@ def _items_function_arn(stack: LocalStack) -> str:
     return arn
 
 
-def drive(url: str, key: str, clients: int, seconds: float, keep_alive: bool) -> dict[str, Any]:
+def drive(
+    url: str, key: str, clients: int, seconds: float, keep_alive: bool, *, method: str = "GET"
+) -> dict[str, Any]:
     """`clients` threads requesting `url` for `seconds`; runs in its own process."""
     parts = urlsplit(url)
     latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -159,7 +163,10 @@ def drive(url: str, key: str, clients: int, seconds: float, keep_alive: bool) ->
         while time.perf_counter() < stop_at:
             began = time.perf_counter()
             try:
-                connection.request("GET", parts.path, headers={"x-api-key": key})
+                headers = {"x-api-key": key, "Origin": "http://localhost:3000"}
+                if method == "OPTIONS":
+                    headers["Access-Control-Request-Method"] = "GET"
+                connection.request(method, parts.path, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 status = response.status
@@ -215,14 +222,17 @@ def main() -> None:
                 driver = psutil.Process(pool._pool[0].pid)  # type: ignore[attr-defined]
                 # Warm-up, not measured: 16 execution environments start (cold starts) first.
                 pool.apply(drive, (url, stack.api_key, args.clients, 3.0, True))
-                for mode, target, keep_alive in (
-                    ("keep-alive", url, True),
-                    ("new-conn", url, False),
-                    ("health", f"{stack.api_url}/health", True),
+                for mode, target, keep_alive, method in (
+                    ("keep-alive", url, True, "GET"),
+                    ("new-conn", url, False, "GET"),
+                    ("health", f"{stack.api_url}/health", True, "GET"),
+                    ("preflight", f"{stack.api_url}/items", True, "OPTIONS"),
                 ):
                     before = _cpu(gateway, emulator, driver)
                     result = pool.apply(
-                        drive, (target, stack.api_key, args.clients, args.seconds, keep_alive)
+                        drive,
+                        (target, stack.api_key, args.clients, args.seconds, keep_alive),
+                        {"method": method},
                     )
                     after = _cpu(gateway, emulator, driver)
                     result["cpu_ms_per_request"] = {
