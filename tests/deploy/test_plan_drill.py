@@ -12,6 +12,7 @@ import pty
 import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,11 +56,13 @@ def run_on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
     )
     os.close(terminal)
     output = b""
+    deadline = time.monotonic() + 600  # the whole run, not each read: output cannot extend it
     while True:
-        ready, _, _ = select.select([controller], [], [], 600)
-        if not ready:
+        ready, _, _ = select.select([controller], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready or time.monotonic() > deadline:
             process.kill()
-            pytest.fail("seawall plan gave no output for 10 minutes")
+            process.wait(timeout=60)
+            pytest.fail("seawall plan did not finish within 10 minutes")
         try:
             chunk = os.read(controller, 65536)
         except OSError:  # EIO: the child closed the terminal
