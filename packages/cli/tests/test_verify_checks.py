@@ -181,3 +181,23 @@ def test_an_alarm_topic_without_subscribers_is_a_warning_not_a_failure(
     found = statuses(stack)
     assert found["alarms-wired"] == "warn"
     assert failing(stack) == set()
+
+
+def test_access_logs_the_emulator_refuses_to_read_are_a_warning(stack: EmulatedStack) -> None:
+    # The stack's TLS-only Deny: the emulator applies it to its plain-HTTP endpoint, so the
+    # object that arrives cannot be read there (on AWS, reached over TLS, it can).
+    bucket = stack.outputs["log_bucket_name"]
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    stack.client("s3").put_bucket_policy(
+        Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]})
+    )
+    results = {r.check_id: r for r in run_checks(CHECKS, stack.target())}
+    assert results["access-log-in-s3"].status == "warn", results["access-log-in-s3"].summary
+    assert results["access-log-in-s3"].evidence["S3 key"]
+    assert {c for c, r in results.items() if r.status in FAILING} == set()

@@ -9,7 +9,6 @@ function's log group (with a REPORT line on the cold start) and an access-log ob
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import re
@@ -281,7 +280,7 @@ class EmulatedStack:
     # -- data plane --------------------------------------------------------------------------
 
     def serve(self) -> EmulatedStack:
-        logs, s3 = self.client("logs"), self.client("s3")
+        logs = self.client("logs")
         group = f"/aws/lambda/{self.outputs['api_function_name']}"
         logs.create_log_stream(logGroupName=group, logStreamName="fake")
         # The cold start of the deploy's smoke request, as Lambda reports it.
@@ -291,7 +290,8 @@ class EmulatedStack:
             logStreamName="fake",
             logEvents=[{"timestamp": int(time.time() * 1000), "message": report}],
         )
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, logs, s3, group))
+        handler = _handler(self, logs, self.client("firehose"), group)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -322,7 +322,7 @@ def _route(path: str) -> str | None:
     return None
 
 
-def _handler(stack: EmulatedStack, logs: Any, s3: Any, group: str) -> type:
+def _handler(stack: EmulatedStack, logs: Any, firehose: Any, group: str) -> type:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -375,10 +375,10 @@ def _handler(stack: EmulatedStack, logs: Any, s3: Any, group: str) -> type:
                 events = [{"timestamp": int(time.time() * 1000), "message": json.dumps(line)}]
                 logs.put_log_events(logGroupName=group, logStreamName="fake", logEvents=events)
             access = json.dumps({"requestId": gateway_id, "httpMethod": method, "status": status})
-            s3.put_object(
-                Bucket=stack.outputs["log_bucket_name"],
-                Key=f"access-logs/{gateway_id}.gz",
-                Body=gzip.compress(access.encode()),
+            # Through the stream, as the stage's access logs go: it writes the S3 object.
+            firehose.put_record(
+                DeliveryStreamName=stack.outputs["access_log_stream_name"],
+                Record={"Data": access.encode() + b"\n"},
             )
 
         def do_GET(self) -> None:

@@ -13,9 +13,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from seawall.verify.checks_storage import log_groups, stack_prefix
 from seawall.verify.http import request
-from seawall.verify.model import Check, Outcome, expect
+from seawall.verify.model import WARN, Check, CheckFailed, Outcome, expect
 
 LOG_WAIT_S = 60.0  # CloudWatch Logs usually shows a line within seconds; 60 s is the promise
 POLL_S = 2.0
@@ -171,15 +173,22 @@ def _buffer_seconds(target: Any) -> float:
 
 
 def _objects_mentioning(
-    target: Any, bucket: str, since: float, text: str, seen: set[str]
+    target: Any, bucket: str, since: float, text: str, *, seen: set[str], unreadable: list[str]
 ) -> str | None:
+    """The key of a new object holding `text`; new objects S3 refuses to read go to `unreadable`."""
     s3 = target.client("s3")
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for item in page.get("Contents", []):
             if item["Key"] in seen or item["LastModified"].timestamp() < since:
                 continue
             seen.add(item["Key"])
-            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            try:
+                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            except ClientError as error:
+                if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 403:
+                    raise
+                unreadable.append(item["Key"])
+                continue
             if body[:2] == b"\x1f\x8b":
                 body = gzip.decompress(body)
             if text.encode() in body:
@@ -198,36 +207,64 @@ def check_access_log_in_s3(target: Any) -> Outcome:
     bucket = target.output("log_bucket_name")
     buffer_s = _buffer_seconds(target)
     seen: set[str] = set()
+    unreadable: list[str] = []
     key, seconds = poll(
-        lambda: _objects_mentioning(target, bucket, since_ms / 1000 - 60, request_id, seen),
+        # Stops early on an object that cannot be read: waiting longer would not read it.
+        lambda: (
+            _objects_mentioning(
+                target, bucket, since_ms / 1000, request_id, seen=seen, unreadable=unreadable
+            )
+            or unreadable
+        ),
         buffer_s + 30,
-        every_s=5,
+        every_s=1,
     )
-    evidence = {
+    evidence: dict[str, Any] = {
         "request id": request_id,
         "bucket": bucket,
         "Firehose buffer s": buffer_s,
-        "objects read": len(seen),
+        "objects read": len(seen) - len(unreadable),
         "waited s": round(seconds, 1),
     }
-    expect(
-        key is not None,
+    if isinstance(key, str):
+        evidence["S3 key"] = key
+        return Outcome(
+            f"request {request_id} in s3://{bucket}/{key} after {seconds:.1f} s", evidence
+        )
+    if unreadable:
+        # The emulator applies the bucket's TLS-only Deny to its plain-HTTP endpoint (AWS is
+        # reached over TLS): an object arrived in time, but what it says cannot be read here.
+        evidence["S3 key"] = unreadable[0]
+        evidence["unreadable objects"] = unreadable[:5]
+        return Outcome(
+            f"an access-log object arrived after {seconds:.1f} s (s3://{bucket}/{unreadable[0]}) "
+            "but S3 refused to read it (403): the request id is unconfirmed",
+            evidence,
+            status=WARN,
+        )
+    raise CheckFailed(
         f"request {request_id} in no access-log object of {bucket} after {seconds:.0f} s",
         evidence,
     )
-    evidence["S3 key"] = key
-    return Outcome(f"request {request_id} in s3://{bucket}/{key} after {seconds:.1f} s", evidence)
 
 
 def check_cold_start_init_duration(target: Any) -> Outcome:
+    # A request of its own, so that at least one cold start exists whatever ran before; a warm
+    # function's cold start is further back in the log group.
+    _probe(target)
     group = function_log_group(target)
     since_ms = int((time.time() - 24 * 3600) * 1000)
-    reports = [e["message"] for e in log_events(target, group, since_ms, "Init Duration")]
-    durations = [float(m.group(1)) for line in reports if (m := _INIT.search(line))]
+
+    def reports() -> list[str]:
+        return [e["message"] for e in log_events(target, group, since_ms, "Init Duration")]
+
+    found, seconds = poll(reports, LOG_WAIT_S)
+    durations = [float(m.group(1)) for line in found if (m := _INIT.search(line))]
     evidence: dict[str, Any] = {
         "log group": group,
         "cold starts seen (24 h)": len(durations),
         "budget ms": INIT_BUDGET_MS,
+        "waited s": round(seconds, 1),
     }
     expect(bool(durations), f"no REPORT line with an Init Duration in {group}", evidence)
     latest = durations[-1]
@@ -235,7 +272,7 @@ def check_cold_start_init_duration(target: Any) -> Outcome:
         {
             "latest Init Duration ms": latest,
             "max Init Duration ms": max(durations),
-            "REPORT line": reports[-1].strip()[:300],
+            "REPORT line": found[-1].strip()[:300],
         }
     )
     expect(

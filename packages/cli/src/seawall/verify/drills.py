@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from seawall.runtime.alarms import TIME_SCALE_ENV
 from seawall.verify.checks_api import allowed_origin
 from seawall.verify.checks_functions import live_configuration
 from seawall.verify.checks_observability import poll
@@ -252,7 +253,7 @@ def drill_exception(target: Any) -> Outcome:
             expect(
                 bool(state),
                 f"no Errors alarm went to ALARM in {seconds:.0f} s (locally, "
-                "SEAWALL_ALARM_TIME_SCALE=60 for `seawall up` makes a one-minute period a second)",
+                f"{TIME_SCALE_ENV}=60 for `seawall up` makes a one-minute period a second)",
                 evidence,
             )
     errors, seconds = poll(
