@@ -532,6 +532,27 @@ def test_prod_alarms_that_notify_nobody_warn_with_how_to_subscribe() -> None:
     assert subscribed.status == "pass"
 
 
+def test_subscriptions_that_cannot_be_listed_are_not_called_none() -> None:
+    # An existing topic whose subscriptions (made outside Terraform, say a pager) the deploying
+    # principal may not list: SNS's refusal, stubbed in its recorded shape.
+    sns, stub = stubbed("sns")
+    arn = f"arn:aws:sns:us-west-2:{ACCOUNT}:alarms"
+    stub.add_client_error(
+        "list_subscriptions_by_topic",
+        service_error_code="AuthorizationError",
+        service_message="not authorized to perform: SNS:ListSubscriptionsByTopic",
+        http_status_code=403,
+    )
+    stub.activate()
+    topic = resource(
+        "module.monitoring.aws_sns_topic.this", {"name": "alarms", "arn": arn}, actions=("no-op",)
+    )
+    (result,) = alarms.check(context({"resource_changes": [topic]}, {"sns": sns}))
+    assert result.status == "warn"
+    assert "could not be listed (AuthorizationError)" in result.detail
+    assert "notify nobody" not in result.detail
+
+
 def test_alarms_without_subscribers_outside_prod_pass() -> None:
     dev = Context(
         target=FakeTarget({}, env="dev"),
