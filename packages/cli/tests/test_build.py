@@ -107,6 +107,35 @@ def test_the_zip_runs_on_its_own_bytecode_and_names_the_runtime_that_reads_it(
     assert done.returncode == 0, done.stderr
 
 
+def test_a_build_in_a_process_that_imported_the_code_gives_a_fresh_builds_bytes(
+    tmp_path: Path,
+) -> None:
+    # The shared test stack builds its artifact inside pytest, which has imported retrylib; a user
+    # rebuilds from a fresh `seawall build`. Both must give the bytes Terraform already has.
+    import importlib
+    import pkgutil
+
+    import retrylib
+
+    for module in pkgutil.walk_packages(retrylib.__path__, "retrylib."):
+        importlib.import_module(module.name)
+    here = build_artifact(ROOT, tmp_path / "here")
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from seawall.build import build_artifact; "
+            "print(build_artifact(Path(sys.argv[1]), Path(sys.argv[2])).sha256_hex)",
+            str(ROOT),
+            str(tmp_path / "fresh"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert here.sha256_hex == fresh.stdout.strip()
+
+
 def test_metadata_keeps_its_headers_without_the_readme(tmp_path: Path) -> None:
     data = zip_directory(tree(tmp_path, mtime=0, mode=0o644))
     with zipfile.ZipFile(io.BytesIO(data)) as zf:

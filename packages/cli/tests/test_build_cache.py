@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from seawall import build_cache
 from seawall.build import Artifact
 from seawall.build_cache import cached_artifact
 
@@ -70,3 +71,15 @@ def test_a_damaged_stored_artifact_is_rebuilt(tmp_path: Path) -> None:
     second = cached_artifact(root, tmp_path / "store", build)
     assert build.calls == 2
     assert second.path.read_bytes() != b"truncated"
+
+
+def test_a_changed_build_recipe_rebuilds(tmp_path: Path, monkeypatch) -> None:
+    # A seawall upgrade that zips differently (e.g. now with .pyc) must not reuse an old zip.
+    recipe = tmp_path / "build.py"
+    recipe.write_text("# how seawall zips, version 1\n")
+    monkeypatch.setattr(build_cache, "BUILD_RECIPE", recipe)
+    root, build = project(tmp_path / "p"), CountingBuild()
+    cached_artifact(root, tmp_path / "store", build)
+    recipe.write_text("# how seawall zips, version 2\n")
+    cached_artifact(root, tmp_path / "store", build)
+    assert build.calls == 2

@@ -18,10 +18,9 @@ the code the emulator says is deployed (`CodeSha256`) by its hash, never by "the
 from __future__ import annotations
 
 import base64
-import compileall
 import hashlib
 import io
-import py_compile
+import os
 import sys
 import tempfile
 import zipfile
@@ -112,16 +111,24 @@ def build_artifact(project_root: Path, store: Path) -> Artifact:
 
 def _compile(root: Path) -> None:
     """Unchecked-hash `.pyc` for every module, by this interpreter: the same bytes on every build
-    (no timestamps), and Lambda's read-only file system never has to recompile a module."""
-    ok = compileall.compile_dir(
-        root,
-        quiet=2,
-        ddir=".",  # tracebacks name the path inside the zip, not the scratch directory
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-        workers=1,
-    )
-    if not ok:
-        raise BuildError("the function's sources do not compile", hint="see the errors above")
+    (no timestamps), and Lambda's read-only file system never has to recompile a module.
+
+    Compiled in a child interpreter, not in this process: marshal flags an object as shared by
+    its reference count, so bytecode written by a process that already imported some of the same
+    names (a test run, a long-lived CLI) differs from a fresh build's. A fixed hash seed keeps
+    the order of set constants out of it as well."""
+    command = [
+        sys.executable, "-m", "compileall", "-q",
+        "-d", ".",  # tracebacks name the path inside the zip, not the scratch directory
+        "--invalidation-mode", "unchecked-hash",
+        str(root),
+    ]  # fmt: skip
+    try:
+        cmd_output_b(*command, env={**os.environ, "PYTHONHASHSEED": "0"})
+    except CommandFailed as error:
+        raise BuildError(
+            f"the function's sources do not compile: {error}", hint="fix the error named above"
+        ) from error
 
 
 def zip_directory(root: Path) -> bytes:

@@ -2,8 +2,10 @@
 
 The build is reproducible, so a rebuild from the same sources gives the same bytes: reusing the
 stored zip changes nothing but the time (pip with build isolation takes about 8 s). The key is a
-hash of every file the build reads from the function's packages (tests and caches excluded) and of
-the interpreter that would build it; the index maps that key to the artifact's SHA-256.
+hash of every file the build reads from the function's packages (tests and caches excluded), of
+the interpreter that would build it and of the build's own recipe (`seawall/build.py`: a new
+seawall that builds differently must not reuse an old zip); the index maps that key to the
+artifact's SHA-256.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from seawall import build as _build
 from seawall.build import FUNCTION_PACKAGES, Artifact, build_artifact, stored_path
 from seawall.fsutil import atomic_write_text
 
+# How the zip is made: part of the key, so a changed recipe rebuilds.
+BUILD_RECIPE = Path(_build.__file__)
 # Not part of what pip installs from a package directory.
 _IGNORED_PARTS = frozenset(
     {"tests", "__pycache__", "build", "dist", ".pytest_cache", ".ruff_cache"}
@@ -24,6 +29,7 @@ _IGNORED_PARTS = frozenset(
 
 def sources_fingerprint(project_root: Path) -> str:
     digest = hashlib.sha256(f"{sys.version}\n{FUNCTION_PACKAGES}\n".encode())
+    digest.update(hashlib.sha256(BUILD_RECIPE.read_bytes()).digest())
     for package in FUNCTION_PACKAGES:
         base = project_root / package
         for path in sorted(base.rglob("*")):
