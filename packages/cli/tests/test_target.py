@@ -201,6 +201,19 @@ def test_missing_credentials_or_profile_are_a_usage_error_saying_what_to_set(
     assert "the AWS profile 'nosuch' is not configured" in err
 
 
+@pytest.mark.usefixtures("no_aws_credentials")
+def test_plan_and_preflight_say_so_before_building(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = checkout(tmp_path / "repo", {"dev": ""})  # no handler to build: a build would fail
+    for command in ("preflight", "plan"):
+        code = main(["--project-dir", str(root), command, "--env", "dev"])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert "no usable AWS credentials" in err
+        assert "build..." not in err
+
+
 def test_refused_credentials_are_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # moto accepts any credentials, so STS's refusal is stubbed, in its recorded shape.
     sts = boto3.client(

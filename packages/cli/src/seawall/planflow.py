@@ -37,9 +37,11 @@ def plan_with_preflight(
     on_progress: Callable[[str], None] = lambda message: None,
     on_terraform_line: Callable[[str], None] | None = None,
 ) -> PlannedChange:
+    # The account first: missing or refused credentials are said before any build work.
+    backend = target.backend()
     on_progress("build")
     artifact = cached_artifact(project.root, project.artifact_store)
-    on_progress(f"init ({target.backend().bucket})")
+    on_progress(f"init ({backend.bucket})")
     terraform = init_backend(target, project, tf_mirror=tf_mirror, on_line=on_terraform_line)
     variables = stack_variables(target, artifact)
     on_progress("plan")
