@@ -9,7 +9,6 @@ import http.client
 import json
 import socket
 import threading
-import time
 
 import pytest
 
@@ -205,10 +204,9 @@ def test_an_unknown_method_is_api_gateways_403_not_a_501_page(served, method) ->
 )
 def test_an_http09_or_garbled_request_line_is_answered_at_once(served, line) -> None:
     address, _ = served
-    began = time.monotonic()
     response = exchange(address, line)  # the socket stays open: no end of stream to wait for
+    # A 400 "Bad Request", not the 408 "Request Timeout" a stalled request gets: answered at once.
     assert_json_error(response, 400, "Bad Request")
-    assert time.monotonic() - began < LIMITS.request_timeout_s  # not the timeout's answer
 
 
 def test_headers_over_the_limit_are_a_431(served) -> None:

@@ -289,6 +289,9 @@ class Environment:
             self._process.wait(timeout=5)
         with contextlib.suppress(Exception):
             self._results.close()
+        with contextlib.suppress(Exception):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
 
     def _read(self, timeout_s: float) -> dict[str, Any] | None:
         ready, _, _ = select.select([self._results], [], [], timeout_s)
@@ -305,6 +308,10 @@ class Environment:
                     self._output_done.set()
                 else:
                     self._log.write(line, self.stream)
+        # The pipe ends with the process; closing it here (the only reader) frees its descriptor
+        # now instead of at garbage collection.
+        with contextlib.suppress(OSError):
+            self._process.stdout.close()
 
 
 class Concurrency:
