@@ -34,6 +34,8 @@ from seawall.project import Project
 from seawall.runtime.process import GatewayProcess
 from seawall.smoke import SmokeResult, run_smoke_check
 from seawall.snapshots import Snapshot, SnapshotStore, snapshot_key
+from seawall.stackplan import make_plan
+from seawall.stackrun import apply_plan_with_retries
 from seawall.state_lock import StateLock
 from seawall.target import Target
 from seawall.terraform import Terraform
@@ -122,8 +124,16 @@ class LocalStack:
             terraform.init(backend_config=backend.init_config())
         with self.phases.phase("apply"):
             self.timeline = ApplyTimeline()
-            terraform.apply(
-                var_files=[self.project.var_file(ENVIRONMENT)], variables=self.variables()
+            # The path `seawall deploy` takes: a saved plan, applied with -json (retried when the
+            # emulator answers like a throttled AWS), each event's message fed to the timeline.
+            target = self.target()
+            plan = make_plan(terraform, target, self.project, self.variables())
+            apply_plan_with_retries(
+                terraform,
+                target,
+                self.project,
+                plan,
+                on_event=lambda event: self._terraform_line(event.message),
             )
             self.outputs = terraform.outputs()
             self.timeline.finish()
