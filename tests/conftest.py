@@ -23,6 +23,7 @@ import pytest
 
 from seawall.local import LocalStack
 from seawall.project import Project
+from seawall.runtime.alarms import TIME_SCALE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,8 +52,16 @@ def local_stack(
     """The running local stack shared by the run: `.api_url`, `.api_key`, `.outputs`,
     `.emulator`, `.project`. Stopped (every process it started) when the session ends."""
     project = Project(project_root, state_override=local_stack_state_dir)
-    with LocalStack(project, tf_mirror=tf_mirror, fresh=True) as stack:
+    # Alarm periods and Firehose buffers pass 60 times faster on the shared stack (the gateway
+    # reads this when it starts): tests/verify sees an Errors alarm go to ALARM and an access log
+    # land in S3 in seconds, not minutes.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(TIME_SCALE_ENV, os.environ.get(TIME_SCALE_ENV, "60"))
+        stack = LocalStack(project, tf_mirror=tf_mirror, fresh=True).__enter__()
+    try:
         yield stack
+    finally:
+        stack.__exit__(None, None, None)
 
 
 def linked_state_dir(shared: Path, directory: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ REPORT_DIR = pytest.StashKey[Path]()
 def verify_report_dir(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    directory = tmp_path_factory.mktemp("verify-report")
+    # SEAWALL_VERIFY_REPORT_DIR keeps the reports where CI collects them; else a temporary dir.
+    chosen = os.environ.get("SEAWALL_VERIFY_REPORT_DIR")
+    directory = Path(chosen) if chosen else tmp_path_factory.mktemp("verify-report")
     request.config.stash[REPORT_DIR] = directory
     return directory
 

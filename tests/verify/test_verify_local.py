@@ -26,20 +26,9 @@ pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = load_catalog(ROOT)
-_NO_LOGS = "the local runtime does not write function logs to CloudWatch Logs yet"
-_NO_RELOAD = (
-    "the local runtime reads a function's configuration once: a fault set later is not seen"
-)
 # What the local stack cannot show yet, and why: reported as expected failures (not strict, so
 # that they turn into passes without breaking anything when the runtime learns to).
-NOT_YET_LOCAL = {
-    "request-id-in-logs": _NO_LOGS,
-    "cold-start-init-duration": _NO_LOGS,
-    "access-log-in-s3": "the local runtime does not deliver access logs through Firehose to S3 yet",
-    "drill-throttle": _NO_RELOAD,
-    "drill-latency": _NO_RELOAD,
-    "drill-exception": _NO_RELOAD,
-}
+NOT_YET_LOCAL: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

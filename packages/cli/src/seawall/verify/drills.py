@@ -46,12 +46,16 @@ def _keyed(target: Any, **extra: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _items_deleted(target: Any) -> Iterator[set[str]]:
-    """A set to add item ids to; every one is deleted afterwards."""
+def _items_deleted(target: Any, run: str | None = None) -> Iterator[set[str]]:
+    """A set to add item ids to; every one is deleted afterwards, and so is every item named
+    under the run's prefix (a write can succeed while its client was told 503)."""
     made: set[str] = set()
     try:
         yield made
     finally:
+        if run is not None:
+            with contextlib.suppress(OSError):
+                made.update(_items_named(target, run))
         for item_id in made:
             with contextlib.suppress(OSError):
                 request("DELETE", f"{target.api_url}/items/{item_id}", headers=_keyed(target))
@@ -102,7 +106,7 @@ def drill_throttle(target: Any) -> Outcome:
     statuses: dict[int, int] = {}
     acknowledged: dict[str, str] = {}
     wrong: list[str] = []
-    with _items_deleted(target) as made:
+    with _items_deleted(target, run) as made:
         with switch(target).applied(spec):
             for n in range(THROTTLE_WRITES):
                 key = f"{run}-{n}"
@@ -144,6 +148,8 @@ def drill_throttle(target: Any) -> Outcome:
         "acknowledged": len(acknowledged),
         "unreadable": [k for k, ok in readable.items() if not ok],
         "written more than once": {k: n for k, n in copies.items() if n > 1},
+        # A 503 says "outcome unknown, retry with the same key": a write may be stored anyway.
+        "stored without an acknowledgement": sorted(set(copies) - set(acknowledged)),
         "Retries metric (sum, EMF)": retries,
         "waited for the metric s": round(seconds, 1),
     }
@@ -163,9 +169,9 @@ def drill_throttle(target: Any) -> Outcome:
     )
 
 
-def _copies_by_name(target: Any, run: str, max_pages: int = 50) -> dict[str, int]:
-    """How many stored items carry each name of this run (the API's listing, page by page)."""
-    copies: dict[str, int] = {}
+def _items_named(target: Any, run: str, max_pages: int = 50) -> dict[str, str]:
+    """id -> name of the stored items named under `run` (the API's listing, page by page)."""
+    found: dict[str, str] = {}
     cursor = None
     for _ in range(max_pages):
         query = "limit=100" + (f"&cursor={urllib.parse.quote(cursor)}" if cursor else "")
@@ -174,22 +180,31 @@ def _copies_by_name(target: Any, run: str, max_pages: int = 50) -> dict[str, int
             break
         for item in page.get("items", []):
             if str(item.get("name", "")).startswith(run):
-                copies[item["name"]] = copies.get(item["name"], 0) + 1
+                found[item["id"]] = item["name"]
         cursor = page.get("next_cursor")
         if not cursor:
             break
+    return found
+
+
+def _copies_by_name(target: Any, run: str) -> dict[str, int]:
+    """How many stored items carry each name of this run."""
+    copies: dict[str, int] = {}
+    for name in _items_named(target, run).values():
+        copies[name] = copies.get(name, 0) + 1
     return copies
 
 
 def drill_latency(target: Any) -> Outcome:
+    run = prefix()
     timeout_s = live_configuration(target, "api")["Timeout"]
     # Past the handler's deadline (it keeps 2 s for one attempt) yet inside the function's timeout.
     spec = {"mode": "latency", "latency_ms": max(0, timeout_s * 1000 - 1000), "functions": ["api"]}
-    with _items_deleted(target) as made, switch(target).applied(spec):
+    with _items_deleted(target, run) as made, switch(target).applied(spec):
         reply = request(
             "POST",
             f"{target.api_url}/items",
-            body={"name": prefix(), "data": {}},
+            body={"name": run, "data": {}},
             headers=_keyed(target),
             timeout=60,
         )
@@ -320,7 +335,7 @@ def drill_import(target: Any) -> Outcome:
     )
     job_id = reply.body["id"]
     names: dict[str, str] = {}
-    with _items_deleted(target) as made:
+    with _items_deleted(target, run) as made:
 
         def finished() -> dict[str, Any] | None:
             job = request("GET", f"{target.api_url}/jobs/{job_id}", headers=_keyed(target)).body
