@@ -99,7 +99,11 @@ class Deployer:
     def deploy(self, options: DeployOptions) -> DeployOutcome:
         last = self.store.last_good()
         planned = plan_with_preflight(
-            self.target, self.project, tf_mirror=self._tf_mirror, on_progress=self._step
+            self.target,
+            self.project,
+            tf_mirror=self._tf_mirror,
+            on_progress=self._step,
+            preflight_unchanged=last is None,  # nothing to apply: nothing to check
         )
         if planned.report.failed:
             self._say("preflight:\n" + render_table(planned.report))

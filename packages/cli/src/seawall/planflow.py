@@ -36,7 +36,10 @@ def plan_with_preflight(
     request_increases: bool = False,
     on_progress: Callable[[str], None] = lambda message: None,
     on_terraform_line: Callable[[str], None] | None = None,
+    preflight_unchanged: bool = True,
 ) -> PlannedChange:
+    """`preflight_unchanged=False` skips the preflight of a plan that changes nothing (a no-op
+    deploy of a live release applies nothing, so there is nothing to check)."""
     # The account first: missing or refused credentials are said before any build work.
     backend = target.backend()
     on_progress("build")
@@ -46,6 +49,10 @@ def plan_with_preflight(
     variables = stack_variables(target, artifact)
     on_progress("plan")
     plan = make_plan(terraform, target, project, variables)
+    if not plan.changes and not preflight_unchanged:
+        return PlannedChange(
+            artifact=artifact, terraform=terraform, plan=plan, report=PreflightReport()
+        )
     on_progress("preflight")
     report = run_preflight(
         target, project, plan.document, request_increases=request_increases, terraform=terraform
