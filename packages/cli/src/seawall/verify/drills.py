@@ -401,7 +401,8 @@ def _count(dynamodb: Any, table: str) -> int:
 
 def drill_rollback(target: Any) -> Outcome:
     raise CheckSkipped(
-        "the rollback drill needs releases (`seawall deploy` / `rollback`), not there yet"
+        "not drilled by verify yet: `seawall rollback --env E` re-applies the previous release "
+        "(a full terraform apply); deploy's own tests and bench/deploy drill it"
     )
 
 
