@@ -28,6 +28,15 @@ def test_bad_usage_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
 
 
+@pytest.mark.parametrize("scale", ["0", "-60", "nan"])
+def test_up_refuses_a_time_scale_that_is_not_positive(
+    scale: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SEAWALL_LOCAL_TIME_SCALE", raising=False)
+    assert main(["up", "--once", "--time-scale", scale]) == 2
+    assert "--time-scale must be a positive number" in capsys.readouterr().err
+
+
 def test_outside_a_checkout_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -11,6 +12,7 @@ from seawall.background import start_detached
 from seawall.commands._common import progress, project
 from seawall.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from seawall.local import LocalStack
+from seawall.runtime.alarms import TIME_SCALE_ENV
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -38,10 +40,21 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="keep serving in the background once up; stop it with: seawall down",
     )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=None,
+        metavar="N",
+        help="let alarm periods and Firehose buffers pass N times faster than real time, so "
+        "`seawall verify --drills` sees an alarm in seconds (default: $SEAWALL_LOCAL_TIME_SCALE, "
+        "else 1; 60 makes a one-minute period a second)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.time_scale is not None:
+        _set_time_scale(args.time_scale)
     if args.detach:
         return _detach(args)
     stack = LocalStack(
@@ -111,6 +124,13 @@ def state_origin(stack: LocalStack) -> str:
     if stack.applied_on is not None:
         return f"applied on top of snapshot {stack.applied_on.key[:12]} (inputs changed)"
     return "applied to an empty emulator"
+
+
+def _set_time_scale(scale: float) -> None:
+    """The runtime (and a detached `up`) read the scale from the environment they inherit."""
+    if not scale > 0:  # also refuses nan
+        raise UsageError(f"--time-scale must be a positive number, not {scale}", hint="e.g. 60")
+    os.environ[TIME_SCALE_ENV] = repr(scale)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
