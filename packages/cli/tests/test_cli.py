@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from seawall import __version__
 from seawall.cli import main
@@ -93,6 +94,38 @@ def test_unexpected_errors_exit_three_with_a_traceback_file(
     assert "unexpected error" in err
     log = Path(err.strip().rsplit(" ", 1)[1])
     assert "ZeroDivisionError: a bug" in log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("raised", "said"),
+    [
+        (
+            lambda: ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "GetRole"
+            ),
+            "AWS refused GetRole: AccessDenied: not allowed",
+        ),
+        (
+            lambda: EndpointConnectionError(endpoint_url="http://127.0.0.1:9"),
+            "an AWS call failed: Could not connect",
+        ),
+    ],
+)
+def test_an_aws_refusal_no_command_handled_is_a_failure_not_a_bug(
+    raised, said, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    # No emulator refuses on cue: the command's read is replaced by one that raises what botocore
+    # raises when AWS says no, or when the endpoint is gone.
+    from seawall.commands import outputs
+
+    def refused(_project):
+        raise raised()
+
+    monkeypatch.setattr(outputs, "read_session", refused)
+    assert main(["--project-dir", str(checkout(tmp_path / "p")), "outputs"]) == 1
+    err = capsys.readouterr().err
+    assert said in err
+    assert "unexpected error" not in err
 
 
 # A verb of the description -> the command that must exist for it to be true.

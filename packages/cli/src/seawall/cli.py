@@ -29,7 +29,7 @@ from seawall.commands import (
     validate,
     verify,
 )
-from seawall.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, SeawallError
+from seawall.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_UNEXPECTED, SeawallError
 from seawall.tfconfig import MIRROR_ENV, mirror_from_env
 
 # What the commands below do, and nothing they do not (a test checks the verbs against COMMANDS).
@@ -78,10 +78,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SeawallError as error:
         print(f"seawall: error: {error}", file=sys.stderr)
         return error.exit_code
-    except Exception:
+    except Exception as error:
+        if refusal := _aws_refusal(error):
+            print(f"seawall: error: {refusal}", file=sys.stderr)
+            return EXIT_FAILURE
         log = _write_crash_log(traceback.format_exc())
         print(f"seawall: unexpected error (a bug); the traceback is in {log}", file=sys.stderr)
         return EXIT_UNEXPECTED
+
+
+def _aws_refusal(error: Exception) -> str | None:
+    """What AWS said, when an AWS call no command handled failed (AccessDenied, a quota, a KMS
+    refusal, an endpoint that went away): a failure the user acts on, not a bug. Recognised by
+    where the exception comes from, so that botocore is not imported just to look."""
+    if not type(error).__module__.startswith("botocore."):
+        return None
+    hint = "\n  -> check the credentials' permissions, the region and the endpoint, then run again"
+    response = getattr(error, "response", None)
+    if isinstance(response, dict) and isinstance(response.get("Error"), dict):
+        details = response["Error"]
+        operation = getattr(error, "operation_name", None) or "a call"
+        return f"AWS refused {operation}: {details.get('Code')}: {details.get('Message')}{hint}"
+    return f"an AWS call failed: {error}{hint}"
 
 
 def _write_crash_log(text: str) -> Path:
