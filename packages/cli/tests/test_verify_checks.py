@@ -92,6 +92,24 @@ def _retention_missing(stack: EmulatedStack) -> None:
     )
 
 
+def _log_group_key_disabled(stack: EmulatedStack) -> None:
+    # The worker's log group, as the stack makes it (retention included), but encrypted with a
+    # customer key that has since been disabled: "KMS key unavailable".
+    kms, logs = stack.client("kms"), stack.client("logs")
+    key = kms.create_key()["KeyMetadata"]
+    group = f"/aws/lambda/{stack.outputs['worker_function_name']}"
+    logs.delete_log_group(logGroupName=group)
+    logs.create_log_group(logGroupName=group, kmsKeyId=key["Arn"])
+    logs.put_retention_policy(logGroupName=group, retentionInDays=7)
+    kms.disable_key(KeyId=key["KeyId"])
+
+
+def _function_log_group_missing(stack: EmulatedStack) -> None:
+    stack.client("logs").delete_log_group(
+        logGroupName=f"/aws/lambda/{stack.outputs['worker_function_name']}"
+    )
+
+
 def _lifecycle_missing(stack: EmulatedStack) -> None:
     stack.client("s3").delete_bucket_lifecycle(Bucket=stack.outputs["log_bucket_name"])
 
@@ -151,6 +169,8 @@ BREAKAGES: dict[str, tuple[Callable[[EmulatedStack], None], str]] = {
     "PITR off": (_pitr_off, "pitr-enabled"),
     "the cold-start alarm missing": (_duration_alarm_missing, "alarms-wired"),
     "a log group kept forever": (_retention_missing, "log-retention"),
+    "a log group's key disabled": (_log_group_key_disabled, "encryption-log-groups"),
+    "a function's log group missing": (_function_log_group_missing, "encryption-log-groups"),
     "access logs kept forever": (_lifecycle_missing, "log-bucket-lifecycle"),
     "a wrong CORS header": (_wrong_cors_header, "cors-allowed-origin"),
     "every origin allowed": (_foreign_origin_allowed, "cors-foreign-origin"),

@@ -79,11 +79,43 @@ def log_groups(target: Any) -> list[dict[str, Any]]:
 
 
 def check_encryption_log_groups(target: Any) -> Outcome:
-    groups = log_groups(target)
-    evidence = {g["logGroupName"]: g.get("kmsKeyId", "CloudWatch Logs' own key") for g in groups}
-    expect(bool(groups), f"no log group of the stack ({stack_prefix(target)}) exists", evidence)
-    # CloudWatch Logs encrypts every log group; a customer key is optional (named when set).
-    return Outcome(f"{len(groups)} log groups encrypted", evidence)
+    """CloudWatch Logs encrypts every log group, with its own key unless one names a customer key.
+    What can go wrong is the failure mode "KMS key unavailable": a group whose key is disabled
+    or gone takes no more log lines. And the functions' groups must be the stack's own (with its
+    retention and key), not ones Lambda creates on first use."""
+    groups = {group["logGroupName"]: group for group in log_groups(target)}
+    functions = [
+        f"/aws/lambda/{target.output(name)}"
+        for name in ("api_function_name", "worker_function_name")
+    ]
+    evidence: dict[str, Any] = {
+        name: groups[name].get("kmsKeyId", "CloudWatch Logs' own key")
+        if name in groups
+        else "missing"
+        for name in sorted({*groups, *functions})
+    }
+    missing = [name for name in functions if name not in groups]
+    expect(not missing, f"the functions' log groups are missing: {', '.join(missing)}", evidence)
+    kms = target.client("kms")
+    unusable = []
+    for name, group in groups.items():
+        if key := group.get("kmsKeyId"):
+            state = _key_state(kms, key)
+            if state != "Enabled":
+                unusable.append(f"{name} (key {state})")
+    expect(
+        not unusable,
+        f"log groups whose key cannot encrypt (no log line is kept): {', '.join(unusable)}",
+        evidence,
+    )
+    return Outcome(f"{len(groups)} log groups encrypted with usable keys", evidence)
+
+
+def _key_state(kms: Any, key: str) -> str:
+    try:
+        return str(kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"])
+    except ClientError as error:
+        return error.response.get("Error", {}).get("Code", "unreadable")
 
 
 def check_encryption_topic(target: Any) -> Outcome:
