@@ -90,3 +90,33 @@ def test_a_crashing_batch_is_left_on_the_queue(aws_emulator, make_pool) -> None:
     poller = SqsPoller(SqsMapping(arn, "arn:fn", 10, True), sqs, make_pool("batch"))
     assert poller.poll_once() == 1
     assert poller.poll_once() == 1  # still there: a failed invocation deletes nothing
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize(("scale", "back"), [(120.0, True), (1.0, False)])
+def test_a_failed_message_comes_back_after_the_scaled_visibility_timeout(
+    aws_emulator, make_pool, scale: float, back: bool
+) -> None:
+    sqs = aws_emulator.client("sqs")
+    queue = sqs.create_queue(
+        QueueName=f"poller-scaled-{int(scale)}", Attributes={"VisibilityTimeout": "120"}
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sqs.send_message(QueueUrl=queue, MessageBody="fail")
+    sqs.send_message(QueueUrl=queue, MessageBody="ok")
+    mapping = SqsMapping(arn, "arn:fn", 10, True)
+    poller = SqsPoller(mapping, sqs, make_pool("batch"), time_scale=scale)
+
+    assert poller.poll_once() == 2
+    # 120 s / 120 = 1 s: the failed message is visible again within the 3 s wait; unscaled it
+    # would stay hidden for two minutes. The succeeded one was deleted either way.
+    again = sqs.receive_message(
+        QueueUrl=queue, WaitTimeSeconds=3, AttributeNames=["ApproximateReceiveCount"]
+    ).get("Messages", [])
+    if back:
+        assert [m["Body"] for m in again] == ["fail"]
+        assert again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
+    else:
+        assert again == []

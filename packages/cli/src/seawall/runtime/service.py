@@ -77,7 +77,7 @@ class LocalRuntime:
             self._pool(arn)
         sqs = connection.client("sqs")
         self.pollers = [
-            SqsPoller(mapping, sqs, self._pool(mapping.function_arn))
+            SqsPoller(mapping, sqs, self._pool(mapping.function_arn), time_scale=scale)
             for mapping in load_sqs_mappings(self._lambda)
         ]
         account_id = connection.client("sts").get_caller_identity()["Account"]

@@ -6,6 +6,9 @@ local stack creates its mappings disabled and this poller does Lambda's part: it
 an SQS event, and deletes what succeeded. With ReportBatchItemFailures only the reported items stay
 on the queue; a failed invocation leaves the whole batch. Messages that stay come back after the
 visibility timeout, and the queue's redrive policy moves them to the dead-letter queue, as on AWS.
+With a time scale N (SEAWALL_LOCAL_TIME_SCALE) a message that stays comes back after the queue's
+visibility timeout / N: the poller shortens it with ChangeMessageVisibility, so a poison message
+reaches the dead-letter queue in seconds rather than maxReceiveCount x 6 minutes.
 """
 
 from __future__ import annotations
@@ -99,10 +102,13 @@ def succeeded_messages(
 class SqsPoller:
     """One mapping's polling loop, on its own thread."""
 
-    def __init__(self, mapping: SqsMapping, sqs: Any, pool: FunctionPool) -> None:
+    def __init__(
+        self, mapping: SqsMapping, sqs: Any, pool: FunctionPool, time_scale: float = 1.0
+    ) -> None:
         self.mapping = mapping
         self._sqs = sqs
         self._pool = pool
+        self._time_scale = time_scale
         self._stop = threading.Event()
         self._queue_url = sqs.get_queue_url(QueueName=mapping.queue_name)["QueueUrl"]
         self._thread = threading.Thread(
@@ -139,7 +145,32 @@ class SqsPoller:
                     for index, message in enumerate(done[start : start + 10])
                 ],
             )
+        deleted = {message["MessageId"] for message in done}
+        self._redeliver_sooner([m for m in messages if m["MessageId"] not in deleted])
         return len(messages)
+
+    def _redeliver_sooner(self, kept: list[dict[str, Any]]) -> None:
+        """Make the messages that stay visible again after visibility timeout / time scale."""
+        if not kept or self._time_scale == 1.0:
+            return
+        timeout = int(
+            self._sqs.get_queue_attributes(
+                QueueUrl=self._queue_url, AttributeNames=["VisibilityTimeout"]
+            )["Attributes"]["VisibilityTimeout"]
+        )
+        scaled = round(timeout / self._time_scale)  # the API takes whole seconds
+        for start in range(0, len(kept), 10):
+            self._sqs.change_message_visibility_batch(
+                QueueUrl=self._queue_url,
+                Entries=[
+                    {
+                        "Id": str(index),
+                        "ReceiptHandle": message["ReceiptHandle"],
+                        "VisibilityTimeout": scaled,
+                    }
+                    for index, message in enumerate(kept[start : start + 10])
+                ],
+            )
 
     def _run(self) -> None:
         while not self._stop.is_set():
