@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import time
 import urllib.parse
 import uuid
@@ -30,6 +31,10 @@ IMPORT_ITEMS = 200
 IMPORT_BUDGET_S = 90.0
 METRIC_WAIT_S = 60.0
 ALARM_WAIT_S = 60.0
+POISON_BUDGET_S = 120.0
+#: What the poison job's one chunk holds: not the JSON array of items the worker expects, so every
+#: receive of its message fails the same way (as a payload corrupted in the table would).
+POISON_PAYLOAD = "seawall verify: not a JSON array of items"
 
 
 def prefix() -> str:
@@ -370,6 +375,142 @@ def drill_import(target: Any) -> Outcome:
     return Outcome(f"{IMPORT_ITEMS} items imported through the queue in {seconds:.1f} s", evidence)
 
 
+def _poison_job(target: Any, job_id: str, run: str) -> None:
+    """A queued job (the record POST /jobs writes) whose one chunk the worker rejects."""
+    now = datetime.now(UTC)
+    created = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    expires = str(int(now.timestamp()) + 3600)  # the table's TTL removes it if cleanup cannot
+    table = target.output("table_name")
+    dynamodb = target.client("dynamodb")
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": f"JOB#{job_id}"},
+            "sk": {"S": "CHUNK#0000"},
+            "payload": {"S": f"{POISON_PAYLOAD} ({run})"},
+            "expires_at": {"N": expires},
+        },
+    )
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": f"JOB#{job_id}"},
+            "sk": {"S": "JOB"},
+            "type": {"S": "import"},
+            "status": {"S": "queued"},
+            "total": {"N": "1"},
+            "processed": {"N": "0"},
+            "failed": {"N": "0"},
+            "chunks": {"N": "1"},
+            "chunks_done": {"N": "0"},
+            "errors": {"L": []},
+            "created_at": {"S": created},
+            "updated_at": {"S": created},
+            "expires_at": {"N": expires},
+        },
+        ConditionExpression="attribute_not_exists(pk)",
+    )
+
+
+def _take_from_dlq(target: Any, job_id: str) -> dict[str, Any] | None:
+    """The job's message if it is in the dead-letter queue (deleted from it: the drill's own);
+    any other message received on the way is made visible again at once."""
+    sqs = target.client("sqs")
+    dlq = target.output("dead_letter_queue_url")
+    messages = sqs.receive_message(
+        QueueUrl=dlq,
+        MaxNumberOfMessages=10,
+        WaitTimeSeconds=1,
+        VisibilityTimeout=5,
+        AttributeNames=["ApproximateReceiveCount"],
+    ).get("Messages", [])
+    found = None
+    for message in messages:
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            if json.loads(message["Body"]).get("job_id") == job_id:
+                found = message
+                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+                continue
+        sqs.change_message_visibility(
+            QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
+    return found
+
+
+def drill_poison_message(target: Any) -> Outcome:
+    sqs = target.client("sqs")
+    queue = target.output("jobs_queue_url")
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue, AttributeNames=["VisibilityTimeout", "RedrivePolicy"]
+    )["Attributes"]
+    visibility_s = int(attributes["VisibilityTimeout"])
+    max_receives = int(
+        json.loads(attributes.get("RedrivePolicy") or "{}").get("maxReceiveCount", 0)
+    )
+    evidence: dict[str, Any] = {
+        "visibility timeout s": visibility_s,
+        "maxReceiveCount": max_receives,
+    }
+    expect(max_receives > 0, "the jobs queue has no redrive policy: retried forever", evidence)
+    if not target.is_local and max_receives * visibility_s > POISON_BUDGET_S:
+        raise CheckSkipped(
+            f"each redelivery waits the visibility timeout: {max_receives} x {visibility_s} s, "
+            f"more than the drill's {POISON_BUDGET_S:g} s (the worker's unit tests cover it)"
+        )
+    run = prefix()
+    job_id = str(uuid.uuid4())
+    evidence.update({"job": job_id, "chunk payload": POISON_PAYLOAD})
+    started = time.monotonic()
+    table = target.output("table_name")
+    try:
+        _poison_job(target, job_id, run)
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"job_id": job_id, "chunks": 1}))
+
+        def failed() -> dict[str, Any] | None:
+            job = request("GET", f"{target.api_url}/jobs/{job_id}", headers=_keyed(target)).body
+            return job if isinstance(job, dict) and job.get("status") == "failed" else None
+
+        job, _ = poll(failed, POISON_BUDGET_S, every_s=2)
+        evidence["job after the drill"] = job
+        left = max(5.0, POISON_BUDGET_S - (time.monotonic() - started))
+        moved, _ = poll(lambda: _take_from_dlq(target, job_id), left, every_s=1)
+        seconds = time.monotonic() - started
+    finally:
+        dynamodb = target.client("dynamodb")
+        for sort_key in ("JOB", "CHUNK#0000"):
+            with contextlib.suppress(Exception):
+                dynamodb.delete_item(
+                    TableName=table,
+                    Key={"pk": {"S": f"JOB#{job_id}"}, "sk": {"S": sort_key}},
+                )
+    evidence["seconds"] = round(seconds, 1)
+    hint = (
+        f" (locally, {TIME_SCALE_ENV}=60 for `seawall up` makes each visibility timeout "
+        f"{visibility_s / 60:g} s)"
+    )
+    expect(job is not None, f"the job was not `failed` after {seconds:.0f} s{hint}", evidence)
+    expect(
+        "gave up after repeated failures" in " ".join(job.get("errors") or []),
+        "the job failed, but not for its message's repeated failures",
+        evidence,
+    )
+    expect(moved is not None, f"the message was not in the dead-letter queue{hint}", evidence)
+    # The drill's own receive from the dead-letter queue counted once more.
+    receives = int(moved["Attributes"]["ApproximateReceiveCount"]) - 1
+    evidence["receives before the dead-letter queue"] = receives
+    expect(
+        receives == max_receives,
+        f"received {receives} times before the dead-letter queue, not maxReceiveCount "
+        f"{max_receives}",
+        evidence,
+    )
+    return Outcome(
+        f"job `failed` and its message in the dead-letter queue after {receives} receives "
+        f"in {seconds:.1f} s",
+        evidence,
+    )
+
+
 def drill_pitr_restore(target: Any) -> Outcome:
     dynamodb = target.client("dynamodb")
     source = target.output("table_name")
@@ -433,6 +574,13 @@ DRILLS = (
         "a large import through the queue within budget",
         drill_import,
         timeout_s=IMPORT_BUDGET_S + 90,
+        drill=True,
+    ),
+    Check(
+        "drill-poison-message",
+        "a poison message: the job ends `failed` through the dead-letter queue",
+        drill_poison_message,
+        timeout_s=POISON_BUDGET_S + 30,
         drill=True,
     ),
     Check(
