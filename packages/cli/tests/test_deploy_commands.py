@@ -48,3 +48,34 @@ def test_outside_the_home_region_iam_roles_get_the_region_in_their_names() -> No
     assert away_from_home(home, project) == home
     moved = away_from_home(Target(env="dev", region="us-east-2"), project)
     assert moved.variables == {"iam_name_suffix": "-us-east-2"}
+
+
+def test_a_failure_after_the_apply_is_a_failed_deploy_that_rolls_back(
+    aws_emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The apply itself is not what is tested (the deploy drills apply for real): it is replaced,
+    # and the smoke's local gateway fails to start, as it would on a broken runtime. The deploy
+    # must report a failure (which _fail rolls back), not let the error escape past the rollback.
+    from seawall import deploy as deploy_module
+    from seawall.errors import SeawallError
+    from seawall.project import Project
+    from seawall.target import Target
+
+    def no_apply(*args, **kwargs) -> None:
+        return None
+
+    def gateway_down(*args, **kwargs):
+        raise SeawallError("the local gateway did not start")
+
+    class Applied:
+        def outputs(self) -> dict[str, str]:
+            return {"api_url": "http://127.0.0.1:9/v1"}
+
+    monkeypatch.setattr(deploy_module, "apply_plan_with_retries", no_apply)
+    monkeypatch.setattr(deploy_module, "smoke_deployment", gateway_down)
+    target = Target(env="dev", region="us-west-2", endpoint_url=aws_emulator.endpoint)
+    deployer = deploy_module.Deployer(target, Project(ROOT), tf_mirror=None, say=lambda _: None)
+    failure = deployer._apply_and_verify(
+        Applied(), Project(ROOT), plan=None, canary=None, options=deploy_module.DeployOptions()
+    )
+    assert failure == "checking the applied release failed: the local gateway did not start"

@@ -156,12 +156,18 @@ class Deployer:
             )
         except TerraformError as error:
             return f"apply failed: {error}"
-        outputs = terraform.outputs()
-        if canary is not None and options.canary is not None:
-            failure = self._canary(*canary, options.canary, outputs)
-            if failure is not None:
-                return failure
-        return self._smoke(project, outputs)
+        # From here the stack runs the new, unverified release: whatever goes wrong (outputs that
+        # cannot be read, a local gateway that does not start, an alarm that cannot be read) is a
+        # failed deploy and rolls back, like a failed smoke check; only Ctrl-C stops short of it.
+        try:
+            outputs = terraform.outputs()
+            if canary is not None and options.canary is not None:
+                failure = self._canary(*canary, options.canary, outputs)
+                if failure is not None:
+                    return failure
+            return self._smoke(project, outputs)
+        except Exception as error:
+            return f"checking the applied release failed: {error}"
 
     def _canary(
         self,
