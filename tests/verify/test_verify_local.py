@@ -92,6 +92,8 @@ def test_the_drills_leave_no_fault_on_and_nothing_behind(verified, local_stack: 
     assert [t for t in tables if "-verify-" in t] == []
     items = target.client("dynamodb").scan(TableName=target.output("table_name"))["Items"]
     assert [i for i in items if i.get("name", {}).get("S", "").startswith("seawall-verify-")] == []
+    poison_job = results(verified[1])["drill-poison-message"]["evidence"].get("job")
+    assert [i for i in items if i["pk"]["S"] == f"JOB#{poison_job}"] == []
 
 
 def test_fault_set_show_clear_on_the_running_stack(

@@ -63,7 +63,17 @@ def _items_deleted(target: Any, run: str | None = None) -> Iterator[set[str]]:
                 made.update(_items_named(target, run))
         for item_id in made:
             with contextlib.suppress(OSError):
-                request("DELETE", f"{target.api_url}/items/{item_id}", headers=_keyed(target))
+                _delete_item(target, item_id)
+
+
+def _delete_item(target: Any, item_id: str) -> None:
+    """DELETE, retried as a client would when the usage plan throttles it (429) or the API asks
+    for a retry (503): a drill's cleanup of hundreds of items runs into the plan's rate."""
+    for _ in range(CLIENT_RETRIES * 2):
+        reply = request("DELETE", f"{target.api_url}/items/{item_id}", headers=_keyed(target))
+        if reply.status not in (429, 503):
+            return
+        time.sleep(min(1.0, float(reply.header("retry-after") or 0.5)))
 
 
 def _metric_sum(
