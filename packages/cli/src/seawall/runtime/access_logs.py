@@ -11,7 +11,6 @@ on AWS. The interval passes faster with SEAWALL_LOCAL_TIME_SCALE (see alarms.py)
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sys
 import threading
@@ -20,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from seawall.runtime.periodic import Periodic
 from seawall.runtime.records import RequestRecord
 
 MAX_BATCH_RECORDS = 500  # PutRecordBatch's limit
@@ -120,14 +120,13 @@ class FirehoseBuffer:
         self._bytes = 0
         self._first_at: float | None = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._tick_s = tick_s
-        self._thread = threading.Thread(target=self._run, name="access-logs", daemon=True)
+        # What is buffered at stop is delivered, as Firehose does on its interval.
+        self._loop = Periodic("access-logs", tick_s, self._flush_if_due, on_stop=self.flush)
         self.objects_written = 0
         self.failures = 0
 
     def start(self) -> FirehoseBuffer:
-        self._thread.start()
+        self._loop.start()
         return self
 
     def add(self, line: str) -> None:
@@ -167,16 +166,11 @@ class FirehoseBuffer:
             print(f"seawall runtime: access-log delivery failed: {error}", file=sys.stderr)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-        with contextlib.suppress(Exception):
-            self.flush()  # what is buffered is delivered, as Firehose does on its interval
+        self._loop.stop()
 
-    def _run(self) -> None:
-        while not self._stop.wait(self._tick_s):
-            if self.due():
-                self.flush()
+    def _flush_if_due(self) -> None:
+        if self.due():
+            self.flush()
 
 
 def _buffering_hints(firehose: Any, stream: str) -> tuple[float, int]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from seawall.runtime.metrics import MetricKey, MetricStore
+from seawall.runtime.periodic import Periodic
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 # CloudWatch retrieves more datapoints than the evaluation periods (its "evaluation range"); the
@@ -235,22 +235,18 @@ class AlarmEvaluator:
         self._region = region
         self._time_scale = time_scale
         self._clock = clock
-        self._tick_s = min(tick_s, 60.0 / time_scale)
         self._alarms: list[AlarmSpec] = []
         self._states: dict[str, str] = {}
         self._loaded_at = -math.inf
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="alarms", daemon=True)
+        self._loop = Periodic("alarms", min(tick_s, 60.0 / time_scale), self._tick)
         self.errors = 0
 
     def start(self) -> AlarmEvaluator:
-        self._thread.start()
+        self._loop.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
+        self._loop.stop()
 
     def evaluate_once(self) -> dict[str, str]:
         """One evaluation of every alarm; returns the alarms whose state changed, new state."""
@@ -300,12 +296,11 @@ class AlarmEvaluator:
                     ),
                 )
 
-    def _run(self) -> None:
-        while not self._stop.wait(self._tick_s):
-            try:
-                self.evaluate_once()
-            except Exception:  # the emulator going away must not kill the runtime
-                self.errors += 1
+    def _tick(self) -> None:
+        try:
+            self.evaluate_once()
+        except Exception:  # the emulator going away must not kill the runtime
+            self.errors += 1
 
 
 def notification(

@@ -25,6 +25,7 @@ from seawall.runtime.log_metrics import (
     load_metric_filters,
 )
 from seawall.runtime.metrics import Metrics
+from seawall.runtime.periodic import Periodic
 
 FLUSH_INTERVAL_S = 1.0
 FILTER_RELOAD_S = 30.0  # metric filters applied after the runtime started are picked up
@@ -43,7 +44,6 @@ class LogShipper:
     ) -> None:
         self._logs = logs
         self._metrics = metrics
-        self._interval_s = interval_s
         self._clock = clock
         self._pending: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
         self._pending_count = 0
@@ -51,13 +51,12 @@ class LogShipper:
         self._created_groups: set[str] = set()
         self._created_streams: set[tuple[str, str]] = set()
         self._filters: dict[str, tuple[float, list[MetricFilter]]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="logs", daemon=True)
+        self._loop = Periodic("logs", interval_s, self.flush, on_stop=self.flush)
         self.dropped = 0
         self.failures = 0
 
     def start(self) -> LogShipper:
-        self._thread.start()
+        self._loop.start()
         return self
 
     def emit(self, group: str, stream: str, message: str) -> None:
@@ -83,11 +82,7 @@ class LogShipper:
                 self._derive_metrics(group, events)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-        with contextlib.suppress(Exception):
-            self.flush()
+        self._loop.stop()
 
     def _ship(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
         if group not in self._created_groups:
@@ -128,7 +123,3 @@ class LogShipper:
             filters, _skipped = load_metric_filters(self._logs, group)
             self._filters[group] = (now, filters)
         return filters
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            self.flush()

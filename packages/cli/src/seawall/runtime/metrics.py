@@ -11,7 +11,6 @@ no request waits on a CloudWatch call.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import math
 import threading
 import time
@@ -20,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from seawall.runtime.periodic import Periodic
 from seawall.runtime.records import RequestRecord
 
 FLUSH_INTERVAL_S = 1.0
@@ -106,15 +106,13 @@ class MetricPublisher:
 
     def __init__(self, cloudwatch: Any, *, interval_s: float = FLUSH_INTERVAL_S) -> None:
         self._cloudwatch = cloudwatch
-        self._interval_s = interval_s
         self._pending: deque[Datum] = deque(maxlen=MAX_PENDING)
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="metrics", daemon=True)
+        self._loop = Periodic("metrics", interval_s, self.flush, on_stop=self.flush)
         self.failures = 0
 
     def start(self) -> MetricPublisher:
-        self._thread.start()
+        self._loop.start()
         return self
 
     def put(self, datum: Datum) -> None:
@@ -137,15 +135,7 @@ class MetricPublisher:
                     self.failures += 1
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-        with contextlib.suppress(Exception):
-            self.flush()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            self.flush()
+        self._loop.stop()
 
 
 def _aggregated(batch: list[Datum]) -> list[tuple[MetricKey, dict[str, Any]]]:

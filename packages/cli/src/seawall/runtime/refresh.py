@@ -3,10 +3,11 @@ settings), so that an update in the emulator takes effect within a second, as on
 
 from __future__ import annotations
 
-import threading
 import traceback
 from collections.abc import Callable
 from typing import Generic, TypeVar
+
+from seawall.runtime.periodic import Periodic
 
 T = TypeVar("T")
 REFRESH_INTERVAL_S = 1.0
@@ -24,22 +25,17 @@ class Refresher(Generic[T]):
     ) -> None:
         self._load = load
         self._apply = apply
-        self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="stage-refresh", daemon=True)
+        self._loop = Periodic("stage-refresh", interval_s, self._tick)
 
     def start(self) -> Refresher[T]:
-        self._thread.start()
+        self._loop.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
+        self._loop.stop()
 
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            try:
-                self._apply(self._load())
-            except Exception:  # keep serving with the limits read last
-                traceback.print_exc()
+    def _tick(self) -> None:
+        try:
+            self._apply(self._load())
+        except Exception:  # keep serving with the limits read last
+            traceback.print_exc()
