@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,27 @@ def seawall_command(
     if tf_mirror:
         env["SEAWALL_TF_MIRROR"] = tf_mirror
     return [sys.executable, "-m", "seawall", "--project-dir", str(project_root)], env
+
+
+def read_until(
+    process: subprocess.Popen[str], last: Callable[[str], bool], timeout_s: float = 600
+) -> list[str]:
+    """`process`'s output lines up to the first for which `last` holds. Fails if the process
+    exits first or `timeout_s` passes: no read blocks past the deadline (a thread reads)."""
+    assert process.stdout is not None
+    stream = process.stdout
+    queued: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [queued.put(line) for line in stream], daemon=True).start()
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while not lines or not last(lines[-1]):
+        assert time.monotonic() < deadline, f"not seen within {timeout_s} s: {lines}"
+        try:
+            lines.append(queued.get(timeout=1))
+        except queue.Empty:
+            stderr = process.stderr.read() if process.stderr and process.poll() is not None else ""
+            assert process.poll() is None, f"exited {process.returncode} first: {lines} {stderr}"
+    return lines
 
 
 def assert_nothing_left(emulator_port: str, state_dir: Path) -> None:
@@ -254,19 +276,7 @@ def test_seawall_up_serves_until_ctrl_c_then_cleans_up(
         [*seawall, "up"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     try:
-        assert up.stdout is not None
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(
-            target=lambda: [lines.put(line) for line in up.stdout], daemon=True
-        ).start()
-        summary: list[str] = []
-        deadline = time.monotonic() + 600
-        while not summary or not summary[-1].startswith("  try"):  # the summary's last line
-            assert time.monotonic() < deadline, f"no summary within 600 s: {summary}"
-            try:
-                summary.append(lines.get(timeout=1))
-            except queue.Empty:
-                assert up.poll() is None, f"seawall up exited {up.returncode}: {up.stderr.read()}"
+        summary = read_until(up, lambda line: line.startswith("  try"))  # the summary's last
         assert summary[0].startswith("seawall: the local stack is up"), summary
         outputs = subprocess.run(
             [*seawall, "outputs", "--json"], capture_output=True, text=True, env=env, check=False
@@ -365,12 +375,7 @@ def test_a_killed_up_leaves_no_settings_file_and_frees_the_state_dir(
         env=env,
     )
     try:
-        assert victim.stdout is not None
-        phases = []
-        while "apply" not in phases:
-            line = victim.stdout.readline()
-            assert line, f"exited before the apply: {phases}"
-            phases.append(line.strip())
+        read_until(victim, lambda line: line.strip() == "apply")
         time.sleep(3)  # terraform is at work
         assert victim.poll() is None
         victim.send_signal(signal.SIGKILL)
