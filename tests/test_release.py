@@ -7,27 +7,36 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import textwrap
-import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every child here is bounded: pip on a slow or stuck index fails the test instead of hanging CI.
+# Creating the venv and installing one pure-Python package takes seconds on a 2-core machine.
+VENV_TIMEOUT_S = 120
+PIP_TIMEOUT_S = 300
+RUN_TIMEOUT_S = 60
 
 
 def test_retrylib_installs_alone_and_works_with_no_other_dependency(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
+    # In a child rather than with `venv.EnvBuilder`: its ensurepip step is a subprocess too, and
+    # only a child of our own can be given a deadline.
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=VENV_TIMEOUT_S)
     python = str(env_dir / "bin" / "python")
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          str(ROOT / "packages" / "retrylib")],
         check=True,
+        timeout=PIP_TIMEOUT_S,
     )  # fmt: skip
     listed = subprocess.run(
         [python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
         capture_output=True,
         text=True,
         check=True,
+        timeout=RUN_TIMEOUT_S,
     ).stdout
     installed = {p["name"].lower() for p in json.loads(listed)} - {"pip", "setuptools"}
     assert installed == {"seawall-retrylib"}
@@ -50,7 +59,9 @@ def test_retrylib_installs_alone_and_works_with_no_other_dependency(tmp_path: Pa
         print(retrylib.__version__)
         """
     )
-    done = subprocess.run([python, "-c", script], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [python, "-c", script], capture_output=True, text=True, check=False, timeout=RUN_TIMEOUT_S
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == version("retrylib")
 
