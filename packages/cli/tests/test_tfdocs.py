@@ -112,3 +112,65 @@ def test_every_module_readme_in_the_repository_is_current(tmp_path: Path) -> Non
     lines = readme.read_text().splitlines(keepends=True)
     readme.write_text("".join(line for line in lines if "output_index_names" not in line))
     assert stale_readmes(copy) == [readme]
+
+
+HEREDOCS = """
+variable "policy" {
+  description = <<-EOT
+    The bucket's policy, as JSON.
+      Indented further: kept {relative to the margin}.
+    A "quote", a # and a | pipe are prose here.
+  EOT
+  type    = string
+  default = <<EOT
+{"Version": "2012-10-17"}
+EOT
+}
+
+variable "plain" {
+  description = <<EOT
+  Kept as written.
+EOT
+  type = number
+}
+"""
+
+
+def test_heredoc_descriptions_are_read_as_terraform_reads_them(tmp_path: Path) -> None:
+    (tmp_path / "variables.tf").write_text(HEREDOCS)
+    (tmp_path / "outputs.tf").write_text(
+        'output "id" {\n  description = <<-EOT\n    Its id.\n    EOT\n  value = 1\n}\n'
+    )
+    inputs, outputs = read_module(tmp_path)
+    assert [(i.name, i.description) for i in inputs] == [
+        ("plain", "  Kept as written."),
+        (
+            "policy",
+            "The bucket's policy, as JSON.\n"
+            "  Indented further: kept {relative to the margin}.\n"
+            'A "quote", a # and a | pipe are prose here.',
+        ),
+    ]
+    assert [i.type for i in inputs] == ["number", "string"]
+    assert inputs[1].default == '<<EOT\n{"Version": "2012-10-17"}\nEOT'
+    assert [(o.name, o.description) for o in outputs] == [("id", "Its id.")]
+
+
+def test_a_heredoc_description_stays_one_table_row(tmp_path: Path) -> None:
+    (tmp_path / "variables.tf").write_text(HEREDOCS)
+    (tmp_path / "outputs.tf").write_text("")
+    rows = [line for line in render(tmp_path).splitlines() if "input_policy" in line]
+    assert rows == [
+        '| <a name="input_policy"></a> [policy](#input\\_policy) | The bucket\'s policy, as '
+        'JSON.<br>  Indented further: kept {relative to the margin}.<br>A "quote", a # and a '
+        '\\| pipe are prose here. | `string` | <pre><<EOT<br/>{"Version": "2012-10-17"}<br/>'
+        "EOT</pre> | no |"
+    ]
+
+
+def test_an_unclosed_heredoc_is_an_error_naming_the_block(tmp_path: Path) -> None:
+    (tmp_path / "variables.tf").write_text(
+        'variable "x" {\n  description = <<-EOT\n    never closed\n  type = string\n}\n'
+    )
+    with pytest.raises(DocsError, match=r"variable 'x'.*<<-EOT is never closed"):
+        read_module(tmp_path)

@@ -20,6 +20,9 @@ END = "<!-- END_TF_DOCS -->"
 _BLOCK = re.compile(r'^(variable|output)\s+"([^"]+)"\s*\{', re.M)
 _ATTRIBUTE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*", re.M)
 _NESTED = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*\{", re.M)
+# A heredoc opens with `<<MARKER` or `<<-MARKER` (the indented form) and its own line break; it
+# closes at the first line holding only the marker (the indented form allows spaces before it).
+_HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 
 
 class DocsError(ValueError):
@@ -40,11 +43,25 @@ class Output:
     description: str
 
 
+def _heredoc_end(text: str, opener: re.Match[str]) -> int:
+    """The index just past the line that closes the heredoc `opener` opened."""
+    closing = re.compile(rf"^[ \t]*{re.escape(opener.group(2))}[ \t]*\r?$", re.M)
+    found = closing.search(text, opener.end())
+    if found is None:
+        raise DocsError(f"heredoc <<{opener.group(1)}{opener.group(2)} is never closed")
+    return found.end()
+
+
 def _block_end(text: str, start: int) -> int:
     """The index just past the `}` closing the brace opened right before `start`."""
     depth, i, quote = 1, start, False
     while i < len(text):
         ch = text[i]
+        heredoc = None if quote or ch != "<" else _HEREDOC.match(text, i)
+        if heredoc:
+            # Its text is prose: braces, quotes and `#` in it are not the code's.
+            i = _heredoc_end(text, heredoc)
+            continue
         if quote:
             if ch == "\\":
                 i += 1
@@ -76,8 +93,10 @@ def _attributes(body: str) -> dict[str, str]:
         if attribute:
             value_start = attribute.end()
             end = value_start
-            # The expression runs to the end of its line, or further while brackets are open.
-            while True:
+            heredoc = _HEREDOC.match(body, value_start)
+            # The expression runs to the end of its line, or further while brackets are open
+            # (or to its heredoc's closing marker).
+            while heredoc is None:
                 newline = body.find("\n", end)
                 newline = len(body) if newline < 0 else newline
                 opened = next((k for k in range(end, newline) if body[k] in '{[("'), None)
@@ -86,6 +105,8 @@ def _attributes(body: str) -> dict[str, str]:
                     break
                 closes = _string_end if body[opened] == '"' else _block_end
                 end = closes(body, opened + 1)
+            if heredoc:
+                end = _heredoc_end(body, heredoc)
             found[attribute.group(1)] = body[value_start:end].strip()
             i = end + 1
         elif nested:
@@ -109,9 +130,22 @@ def _string_end(text: str, start: int) -> int:
 
 
 def _string_value(expression: str) -> str:
+    heredoc = _HEREDOC.match(expression)
+    if heredoc:
+        return _heredoc_value(expression[heredoc.end() :], indented=heredoc.group(1) == "-")
     if expression.startswith('"') and expression.endswith('"'):
         return expression[1:-1].replace('\\"', '"').replace("\\\\", "\\")
     return expression
+
+
+def _heredoc_value(text: str, *, indented: bool) -> str:
+    """A heredoc's text without its closing marker line. The indented form (`<<-`) removes the
+    leading whitespace that all its non-blank lines share, as Terraform does."""
+    lines = text.splitlines()[:-1]
+    if indented:
+        margin = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+        lines = [line[margin:] for line in lines]
+    return "\n".join(lines)
 
 
 def read_module(module: Path) -> tuple[list[Input], list[Output]]:
@@ -144,6 +178,12 @@ def _code(expression: str) -> str:
     return f"`{cell}`"
 
 
+def _prose(description: str) -> str:
+    """A description in a table cell: a heredoc's lines joined by <br> (terraform-docs' way),
+    so that a multi-line description stays one row."""
+    return "<br>".join(description.strip().splitlines()).replace("|", "\\|")
+
+
 def _anchor(kind: str, name: str) -> str:
     escaped = name.replace("_", "\\_")
     return f'<a name="{kind}_{name}"></a> [{escaped}](#{kind}\\_{escaped})'
@@ -161,7 +201,7 @@ def render(module: Path) -> str:
         for i in inputs:
             default = "n/a" if i.default is None else _code(i.default)
             required = "yes" if i.default is None else "no"
-            description = i.description.replace("|", "\\|")
+            description = _prose(i.description)
             lines.append(
                 f"| {_anchor('input', i.name)} | {description} | {_code(i.type)} | {default} "
                 f"| {required} |"
@@ -171,10 +211,7 @@ def render(module: Path) -> str:
     lines += ["", "## Outputs", ""]
     if outputs:
         lines += ["| Name | Description |", "|------|-------------|"]
-        lines += [
-            f"| {_anchor('output', o.name)} | {o.description.replace('|', chr(92) + '|')} |"
-            for o in outputs
-        ]
+        lines += [f"| {_anchor('output', o.name)} | {_prose(o.description)} |" for o in outputs]
     else:
         lines.append("No outputs.")
     return "\n".join([*lines, END])
