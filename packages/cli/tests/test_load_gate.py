@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from seawall.cli import main
 from seawall.errors import UsageError
 from seawall.load.classify import ERROR, EXPECTED, OK, classify
+from seawall.load.guard import is_loopback_url, refuse_unconfirmed_prod
 from seawall.load.latency import AccessLogWindow
 from seawall.load.saturation import verdict
 from seawall.load.shape import parse_shape
@@ -135,6 +137,58 @@ def test_expected_answers_are_counted_apart_from_errors(
 def test_prod_is_refused_without_the_explicit_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["loadtest", "--env", "prod", "--api-url", "http://127.0.0.1:9/v1"]) == 2
     assert "--i-know-this-is-prod" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a1b2c3d4e5.execute-api.us-west-2.amazonaws.com/v1",  # prod's stage, or dev's
+        "http://10.0.0.7:8080/v1",
+        "http://localhost.example.com/v1",  # a name that only looks local
+        "http://[2001:db8::1]/v1",
+        "127.0.0.1:8080/v1",  # no scheme: not a URL seawall can vouch for
+    ],
+)
+@pytest.mark.parametrize("env", ["local", "dev"])
+def test_an_api_url_that_is_not_loopback_is_refused_like_prod(
+    url: str, env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked_up: list[object] = []
+
+    def no_lookups(host: object, *args: object, **kwargs: object) -> object:
+        looked_up.append(host)  # only loopback is ever a target, even of a test that fails
+        raise OSError("this test resolves no name")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_lookups)
+    monkeypatch.setattr(socket, "create_connection", no_lookups)
+    argv = ["loadtest", "--env", env, "--api-url", url, "--api-key", "k", "--duration", "1s"]
+    assert main(argv) == 2
+    assert looked_up == []  # refused before any request was sent
+    err = capsys.readouterr().err
+    assert f"refusing to load-test {url}" in err
+    assert "--i-know-this-is-prod" in err
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8080/v1", "http://127.5.6.7/v1", "http://localhost:9/", "http://[::1]:80/"],
+)
+def test_a_loopback_api_url_needs_no_confirmation(url: str) -> None:
+    assert is_loopback_url(url)
+    refuse_unconfirmed_prod("local", url, confirmed=False)  # no error
+
+
+def test_the_confirmation_lets_any_target_through() -> None:
+    refuse_unconfirmed_prod(
+        "prod", "https://a1.execute-api.us-west-2.amazonaws.com/v1", confirmed=True
+    )
+    with pytest.raises(UsageError, match="refusing to load-test prod"):
+        refuse_unconfirmed_prod("prod", "http://127.0.0.1:8080/v1", confirmed=False)
+
+
+@given(st.ip_addresses(v=4))
+def test_only_addresses_in_127_slash_8_count_as_loopback(address) -> None:
+    assert is_loopback_url(f"http://{address}:8080/v1") == (str(address).split(".")[0] == "127")
 
 
 def test_the_cli_starts_without_importing_locust() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from seawall.commands._common import progress, project
 from seawall.errors import PrerequisiteError, SeawallError, UsageError
+from seawall.load.guard import refuse_unconfirmed_prod
 from seawall.load.latency import pool_figures
 from seawall.load.loadrun import Target, audit_only, run_load_test
 from seawall.load.runner import Plan
@@ -67,7 +68,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     parser.add_argument("--report", type=os.fspath, default=None, help="report directory")
     parser.add_argument("--keep-data", action="store_true", help="keep the items it created")
     parser.add_argument(
-        "--i-know-this-is-prod", action="store_true", help="required to load-test prod"
+        "--i-know-this-is-prod",
+        action="store_true",
+        help="required to load-test prod, and any --api-url that is not loopback",
     )
     parser.add_argument(
         "--audit-only",
@@ -87,10 +90,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.env == "prod" and not args.i_know_this_is_prod:
-        raise UsageError(
-            "refusing to load-test prod", hint="add --i-know-this-is-prod if you mean it"
-        )
+    refuse_unconfirmed_prod(args.env, args.api_url, confirmed=args.i_know_this_is_prod)
     slo = parse_slo(args.slo, DEFAULTS.get(args.env, DEFAULTS["dev"]))
     shape = parse_shape(args.shape) if args.shape else None
     duration = _seconds(args.duration)
