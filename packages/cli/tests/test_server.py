@@ -157,8 +157,16 @@ def test_a_chunked_body_reaches_the_function_whole(served) -> None:
         ("Content-Length: 1", "Content-Length: 2"),
         ("Content-Length: 5", "Transfer-Encoding: chunked"),
         ("Transfer-Encoding: gzip",),
+        ("If-Match: a\x00b",),
     ],
-    ids=["non-numeric", "negative", "two-different", "length-and-chunked", "unknown-coding"],
+    ids=[
+        "non-numeric",
+        "negative",
+        "two-different",
+        "length-and-chunked",
+        "unknown-coding",
+        "nul-byte-in-a-header",
+    ],
 )
 def test_bad_framing_is_a_json_400_and_nothing_runs(served, headers) -> None:
     address, records = served
