@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.project import Project
 from seawall.runtime.alarms import TIME_SCALE_ENV
 

@@ -41,12 +41,12 @@ from urllib.parse import urlsplit
 
 import psutil
 
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.project import Project
 from seawall.runtime.events import HttpRequest, proxy_event
 from seawall.runtime.functions import code_directory, load_function
+from seawall.runtime.gateway_process import GatewayProcess
 from seawall.runtime.pool import FunctionPool
-from seawall.runtime.process import GatewayProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from seawall.load.table import TableSnapshot
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.project import STATE_DIR_ENV, Project
-from seawall.runtime.process import GatewayProcess
+from seawall.runtime.gateway_process import GatewayProcess
 from seawall.verify.faults import FaultSwitch
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,9 +24,9 @@ from typing import Any
 from seawall.emulator import Emulator
 from seawall.runtime.cloudwatch_logs import LogShipper
 from seawall.runtime.functions import FunctionSpec
+from seawall.runtime.local_runtime import FunctionTarget
 from seawall.runtime.metrics import MetricPublisher, Metrics, MetricStore
 from seawall.runtime.pool import FunctionPool
-from seawall.runtime.service import FunctionTarget
 
 HANDLER = "def handler(event, context):\n    print('handled')\n    return {'ok': True}\n"
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.project import Project
 from seawall.verify.catalog import load_catalog
 from seawall.verify.session import select, verify

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 
 
 def exchange(stack: LocalStack, data: bytes, *, half_close: bool = False):

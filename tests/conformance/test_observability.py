@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from seawall.local import LocalStack
-from seawall.runtime.service import LocalRuntime
+from seawall.local_stack import LocalStack
+from seawall.runtime.local_runtime import LocalRuntime
 from seawall.smoke import http_json
 from seawall.verify.faults import FaultSwitch
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.smoke import http_json
 
 ORIGIN = "http://localhost:3000"  # allowed by terraform/envs/local.tfvars

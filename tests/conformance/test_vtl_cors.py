@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.smoke import http_json
 
 ALLOWED = ["http://localhost:3000", "http://127.0.0.1:3000", "https://app.seawall.localhost"]

@@ -30,7 +30,7 @@ import pytest
 from seawall.bootstrap import bootstrap
 from seawall.emulator import Connection, Emulator
 from seawall.project import STATE_DIR_ENV
-from seawall.runtime.process import GatewayProcess
+from seawall.runtime.gateway_process import GatewayProcess
 from seawall.smoke import http_json
 from seawall.target import Target
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from seawall.build import build_artifact
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.project import STATE_DIR_ENV, Project
 from seawall.smoke import http_json
 from seawall.terraform import PLAN_NO_CHANGES
@@ -339,7 +339,7 @@ def test_detach_serves_in_the_background_until_down(
 KILLED_DURING_APPLY = """
 import sys
 from pathlib import Path
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.project import Project
 
 project = Project(Path(sys.argv[1]), state_override=Path(sys.argv[2]))

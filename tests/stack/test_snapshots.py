@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from seawall.errors import EXIT_USAGE
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.project import STATE_DIR_ENV, Project
 from seawall.terraform import PLAN_NO_CHANGES
 

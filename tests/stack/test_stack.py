@@ -13,7 +13,7 @@ import pytest
 
 from seawall.build import build_runtime
 from seawall.emulator import Emulator
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 
 pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
 

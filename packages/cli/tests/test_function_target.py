@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from seawall.runtime.functions import load_function
+from seawall.runtime.local_runtime import FunctionTarget
 from seawall.runtime.pool import Variant
-from seawall.runtime.service import FunctionTarget
 
 pytestmark = pytest.mark.emulator
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from verify_stack import EmulatedStack
 
+from seawall.runtime.local_runtime import FunctionTarget
 from seawall.runtime.pool import Variant
-from seawall.runtime.service import FunctionTarget
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seawall.atomic_files import atomic_write_bytes
 from seawall.command_output import CommandFailed, cmd_output_b
 from seawall.errors import SeawallError
-from seawall.fsutil import atomic_write_bytes
 
 # The packages that make up the function, relative to the project root.
 FUNCTION_PACKAGES = ("packages/handler", "packages/retrylib")

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from seawall import build as _build
+from seawall.atomic_files import atomic_write_text
 from seawall.build import FUNCTION_PACKAGES, Artifact, build_artifact, stored_path
-from seawall.fsutil import atomic_write_text
 
 # How the zip is made: part of the key, so a changed recipe rebuilds.
 BUILD_RECIPE = Path(_build.__file__)

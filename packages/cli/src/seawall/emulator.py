@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from seawall.emulator_server import PREFIX, TOKEN_ENV, TOKEN_HEADER
 from seawall.errors import PrerequisiteError, SeawallError
-from seawall.processes import child_process_options, guarded_command, stop_process
+from seawall.launcher import child_process_options, guarded_command, stop_process
 
 DEFAULT_REGION = "us-west-2"
 # moto accepts any credentials; these make it obvious in a log that nothing real was used.

@@ -1,7 +1,7 @@
 """The session file a running `seawall up` keeps: which emulator and gateway serve the local stack.
 
-Apart from `seawall.local` (which writes it) so that readers such as `seawall.target` need not
-import the whole local stack, and `local` -> `bootstrap` -> `target` stays free of a cycle.
+Apart from `seawall.local_stack` (which writes it) so that readers such as `seawall.target` need not
+import the whole local stack, and `local_stack` -> `bootstrap` -> `target` stays free of a cycle.
 """
 
 from __future__ import annotations

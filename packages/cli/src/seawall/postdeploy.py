@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from seawall.emulator import Connection
 from seawall.project import Project
-from seawall.runtime.process import GatewayProcess
+from seawall.runtime.gateway_process import GatewayProcess
 from seawall.smoke import SmokeResult, run_deploy_smoke
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from seawall.atomic_files import atomic_write_bytes, atomic_write_text
 from seawall.emulator_server import FORMAT
-from seawall.fsutil import atomic_write_bytes, atomic_write_text
 
 KEEP = 4
 # Written by terraform, not inputs of the configuration (the lock file is read for its versions).

@@ -29,7 +29,7 @@ from python_terraform import IsFlagged
 from python_terraform import Terraform as _ArgvBuilder
 
 from seawall.errors import PrerequisiteError, SeawallError
-from seawall.processes import child_process_options, guarded_command, stop_process
+from seawall.launcher import child_process_options, guarded_command, stop_process
 from seawall.tfevents import ApplyEvent, ApplyProgress, Diagnostic, parse_event, retry_reason
 
 # The modules' own `required_version` (terraform/*/versions.tf: validations that refer to other

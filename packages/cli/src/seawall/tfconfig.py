@@ -14,8 +14,8 @@ import json
 import os
 from pathlib import Path
 
+from seawall.atomic_files import atomic_write_text
 from seawall.errors import UsageError
-from seawall.fsutil import atomic_write_text
 
 MIRROR_ENV = "SEAWALL_TF_MIRROR"
 CACHE_ENV = "SEAWALL_CACHE_DIR"

@@ -22,7 +22,7 @@ from seawall.load.loadrun import Target, audit_only, run_load_test
 from seawall.load.runner import Plan
 from seawall.load.shape import Steps, parse_shape
 from seawall.load.slo import DEFAULTS, Slo, parse_slo
-from seawall.local import LocalStack, read_session, session_connection, stack_terraform
+from seawall.local_stack import LocalStack, read_session, session_connection, stack_terraform
 from seawall.project import Project
 from seawall.target import target_from_args as deploy_target
 from seawall.verify.target import deployed_target

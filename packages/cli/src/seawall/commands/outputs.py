@@ -7,7 +7,7 @@ import json
 
 from seawall.commands._common import project
 from seawall.errors import EXIT_OK, SeawallError
-from seawall.local import read_session, session_connection, stack_terraform
+from seawall.local_stack import read_session, session_connection, stack_terraform
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:

@@ -11,7 +11,7 @@ import threading
 from seawall.background import start_detached
 from seawall.commands._common import progress, project
 from seawall.errors import EXIT_FAILURE, EXIT_OK, UsageError
-from seawall.local import LocalStack
+from seawall.local_stack import LocalStack
 from seawall.runtime.alarms import TIME_SCALE_ENV
 
 

@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seawall.launcher import child_process_options, guarded_command
 from seawall.load.shape import Steps
-from seawall.processes import child_process_options, guarded_command
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 STOP_TIMEOUT_S = 10  # users finish the request in flight (and its ledger line) before stopping

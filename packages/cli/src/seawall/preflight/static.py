@@ -14,9 +14,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from seawall.launcher import child_process_options, guarded_command
 from seawall.preflight.context import Context
 from seawall.preflight.report import CheckResult
-from seawall.processes import child_process_options, guarded_command
 from seawall.terraform import Terraform, TerraformError
 from seawall.tfconfig import terraform_env
 

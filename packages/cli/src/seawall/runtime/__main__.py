@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from seawall.runtime.service import LocalRuntime
+from seawall.runtime.local_runtime import LocalRuntime
 
 
 def main(argv: list[str] | None = None) -> int:

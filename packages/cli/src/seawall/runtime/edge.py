@@ -21,7 +21,7 @@ import h11
 from seawall.runtime.events import HttpResponse
 
 if TYPE_CHECKING:
-    from seawall.runtime.server import EdgeLimits
+    from seawall.runtime.http_server import EdgeLimits
 
 INTERNAL_ERROR = b'{"message":"Internal server error"}'
 _READ_SIZE = 64 * 1024

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from seawall.processes import PARENT_PID_ENV, child_process_options
+from seawall.launcher import PARENT_PID_ENV, child_process_options
 from seawall.runtime import bootstrap
 from seawall.runtime.bootstrap import OUTPUT_DONE
 from seawall.runtime.cloudwatch_logs import LogShipper
@@ -447,7 +447,7 @@ class FunctionPool:
     def _maybe_refresh(self) -> None:
         """A configuration or routing change made in the emulator (update-function-configuration,
         an alias's new weights) applies from the next invocation on: at most every REFRESH_S,
-        one cheap revision check (see service.py), never a round trip per request."""
+        one cheap revision check (see local_runtime.py), never a round trip per request."""
         if self._refresh is None:
             return
         now = time.monotonic()

@@ -62,7 +62,7 @@ class VerifyTarget:
 
 def local_target(project: Any, tf_mirror: str | None) -> VerifyTarget:
     """The stack the running `seawall up` serves (its session file names emulator and gateway)."""
-    from seawall.local import read_session, session_connection, stack_terraform  # noqa: PLC0415
+    from seawall.local_stack import read_session, session_connection, stack_terraform  # noqa: PLC0415
 
     session = read_session(project)
     if session is None:
@@ -83,7 +83,7 @@ def local_target(project: Any, tf_mirror: str | None) -> VerifyTarget:
 
 
 def stack_target(stack: Any) -> VerifyTarget:
-    """A `seawall.local.LocalStack` this process runs (the end-to-end tests)."""
+    """A `seawall.local_stack.LocalStack` this process runs (the end-to-end tests)."""
     return VerifyTarget(
         name="local",
         api_url=stack.api_url,

@@ -25,12 +25,12 @@ from seawall.runtime.alarms import TIME_SCALE_ENV, AlarmEvaluator
 from seawall.runtime.cloudwatch_logs import LogShipper
 from seawall.runtime.functions import code_directory, load_function
 from seawall.runtime.gateway import Gateway
+from seawall.runtime.http_server import GatewayServer
 from seawall.runtime.metrics import MetricPublisher, Metrics, MetricStore, api_metrics_callback
 from seawall.runtime.pool import Concurrency, FunctionLog, FunctionPool, Variant
 from seawall.runtime.records import json_access_log
 from seawall.runtime.refresh import Refresher
 from seawall.runtime.restapi import RestApi, load_rest_api, load_stage_limits
-from seawall.runtime.server import GatewayServer
 from seawall.runtime.sqs import SqsPoller, load_sqs_mappings
 
 

@@ -9,7 +9,7 @@ time can deadlock the child. So it is set after exec instead, where the child is
 single-threaded process:
 
 - seawall's own Python children that run long (the runtime) are started through this module's
-  launcher like any other program: `python -m seawall.processes <parent pid> -- <argv>` sets it
+  launcher like any other program: `python -m seawall.launcher <parent pid> -- <argv>` sets it
   and then execs the program (the setting survives exec), for moto's server and terraform too;
 - a function's worker (runtime/bootstrap.py) watches its parent's pid from a thread instead,
   because Linux sends the signal when the *thread* that started the child ends, and workers are
@@ -43,7 +43,7 @@ def guarded_command(argv: list[str]) -> list[str]:
     """`argv` run through the launcher that ties it to this process's life (Linux only)."""
     if not sys.platform.startswith("linux"):
         return list(argv)
-    return [sys.executable, "-m", "seawall.processes", str(os.getpid()), "--", *argv]
+    return [sys.executable, "-m", "seawall.launcher", str(os.getpid()), "--", *argv]
 
 
 def die_with_parent(parent_pid: int | None) -> None:
@@ -81,9 +81,9 @@ def stop_process(
 
 
 def main(argv: list[str]) -> int:
-    """The launcher: `python -m seawall.processes <parent pid> -- program args...`."""
+    """The launcher: `python -m seawall.launcher <parent pid> -- program args...`."""
     if len(argv) < 3 or argv[1] != "--" or not argv[0].isdigit():
-        usage = "usage: python -m seawall.processes <parent pid> -- <program> [args...]"
+        usage = "usage: python -m seawall.launcher <parent pid> -- <program> [args...]"
         print(usage, file=sys.stderr)
         return 2
     die_with_parent(int(argv[0]))

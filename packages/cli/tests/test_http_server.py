@@ -13,6 +13,7 @@ import threading
 import pytest
 
 from seawall.runtime.gateway import Gateway
+from seawall.runtime.http_server import EdgeLimits, GatewayServer
 from seawall.runtime.records import RequestRecord
 from seawall.runtime.restapi import (
     GatewayResponse,
@@ -21,7 +22,6 @@ from seawall.runtime.restapi import (
     Resource,
     RestApi,
 )
-from seawall.runtime.server import EdgeLimits, GatewayServer
 
 LIMITS = EdgeLimits(request_timeout_s=0.5, idle_timeout_s=0.5, max_body_bytes=1000)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from seawall.emulator import Connection
 from seawall.errors import SeawallError
-from seawall.processes import child_process_options, guarded_command, stop_process
+from seawall.launcher import child_process_options, guarded_command, stop_process
 
 READY_TIMEOUT_S = 60.0
 

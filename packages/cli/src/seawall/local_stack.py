@@ -23,15 +23,15 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from seawall.apply_timeline import ApplyTimeline, state_dependencies
+from seawall.atomic_files import atomic_write_text
 from seawall.background import start_time
 from seawall.bootstrap import bootstrap
 from seawall.build import Artifact
 from seawall.build_cache import cached_artifact
 from seawall.emulator import Connection, Emulator, EmulatorError
-from seawall.fsutil import atomic_write_text
 from seawall.local_session import ENVIRONMENT, read_session  # noqa: F401 - read here too
 from seawall.project import Project
-from seawall.runtime.process import GatewayProcess
+from seawall.runtime.gateway_process import GatewayProcess
 from seawall.smoke import SmokeResult, run_smoke_check
 from seawall.snapshots import Snapshot, SnapshotStore, snapshot_key
 from seawall.stackplan import make_plan

@@ -12,14 +12,14 @@ import time
 import pytest
 from process_probes import gone
 
-from seawall.processes import child_process_options, guarded_command
+from seawall.launcher import child_process_options, guarded_command
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
 
 # A parent that starts a long-lived child through the launcher, prints its pid, and waits.
 PARENT = """
 import subprocess, sys, time
-from seawall.processes import child_process_options, guarded_command
+from seawall.launcher import child_process_options, guarded_command
 child = subprocess.Popen(
     guarded_command([sys.executable, "-c", "import time; time.sleep(60)"]),
     **child_process_options(),
@@ -62,7 +62,7 @@ def test_the_launcher_runs_the_program_with_its_arguments() -> None:
 
 def test_the_launcher_refuses_a_malformed_command_line() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "seawall.processes", "not-a-pid", "ls"],
+        [sys.executable, "-m", "seawall.launcher", "not-a-pid", "ls"],
         capture_output=True,
         text=True,
         check=False,
