@@ -120,7 +120,8 @@ def tests(session: nox.Session, part: str) -> None:
         require_terraform(session)
         # load: `seawall loadtest` and the schemathesis fuzzing run against the shared stack.
         session.install(RETRYLIB, HANDLER, f"{CLI}[local,load]", "pytest", "hypothesis", *FUZZ)
-        session.run("pytest", "tests", *session.posargs)
+        # The slowest tests are printed so that CI's log shows where its minutes go.
+        session.run("pytest", "tests", "--durations=20", *session.posargs)
 
 
 @nox.session
