@@ -237,3 +237,50 @@ def test_reserved_concurrency_zero_throttles_through_the_gateway_at_once(
             )
     time.sleep(0.3)
     assert _get(runtime, local_stack, "/health")[0] == 200
+
+
+def test_a_message_in_the_dead_letter_queue_puts_the_dlq_alarm_in_alarm(
+    runtime: LocalRuntime, local_stack: LocalStack
+) -> None:
+    """AWS/SQS's ApproximateNumberOfMessagesVisible of the stack's DLQ, sampled from the
+    emulator once a (scaled) minute: one message in it is the stack's '<prefix>-dlq-not-empty'
+    alarm in ALARM after three of five periods; taken out, the alarm goes back to OK."""
+    sqs, cloudwatch = _client(local_stack, "sqs"), _client(local_stack, "cloudwatch")
+    dlq = str(local_stack.outputs["dead_letter_queue_url"])
+    alarm_name = next(n for n in local_stack.outputs["alarm_names"] if n.endswith("-dlq-not-empty"))
+
+    def alarm_state() -> str:
+        return cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]["StateValue"]
+
+    body = json.dumps({"observability-test": time.time()})
+    sqs.send_message(QueueUrl=dlq, MessageBody=body)
+    try:
+        assert eventually(lambda: alarm_state() == "ALARM")
+        [alarm] = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
+        assert "seawall's local runtime" in alarm["StateReason"]
+    finally:
+        # Only this test's message: the queue may hold others' (a drill's, kept for a look).
+        for _ in range(20):
+            got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=5)
+            mine = [m for m in got.get("Messages", []) if m["Body"] == body]
+            for message in mine:
+                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+            if mine:
+                break
+    assert eventually(lambda: alarm_state() == "OK")
+
+
+def test_access_log_deliveries_publish_the_firehose_metric_the_stack_alarms_on(
+    runtime: LocalRuntime, local_stack: LocalStack
+) -> None:
+    status, _, _ = _get(runtime, local_stack, "/health")
+    assert status == 200
+    cloudwatch = _client(local_stack, "cloudwatch")
+    stream = str(local_stack.outputs["access_log_stream_name"])
+    assert eventually(
+        lambda: cloudwatch.list_metrics(
+            Namespace="AWS/Firehose",
+            MetricName="DeliveryToS3.Success",
+            Dimensions=[{"Name": "DeliveryStreamName", "Value": stream}],
+        )["Metrics"]
+    )

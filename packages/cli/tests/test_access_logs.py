@@ -7,8 +7,11 @@ import uuid
 from typing import Any
 
 import pytest
+from botocore.config import Config
 
 from seawall.runtime.access_logs import AccessLogSettings, FirehoseBuffer, render
+from seawall.runtime.alarms import ALARM, AlarmEvaluator
+from seawall.runtime.metrics import MetricKey, Metrics, MetricStore, dimensions
 from seawall.runtime.records import RequestRecord
 
 # The stack's format (terraform/modules/rest-api/main.tf), as API Gateway stores it.
@@ -178,3 +181,73 @@ def test_what_is_buffered_is_delivered_when_the_runtime_stops(
     buffer.add("last words")
     buffer.stop()
     assert _objects(aws_emulator, bucket) == ["last words\n"]
+
+
+# The stack's delivery alarm (terraform/modules/monitoring/alarms.tf, "access-log-delivery").
+DELIVERY_ALARM = {
+    "Namespace": "AWS/Firehose",
+    "MetricName": "DeliveryToS3.Success",
+    "Statistic": "Minimum",
+    "Period": 60,
+    "EvaluationPeriods": 5,
+    "DatapointsToAlarm": 3,
+    "Threshold": 1.0,
+    "ComparisonOperator": "LessThanThreshold",
+    "TreatMissingData": "notBreaching",
+}
+
+
+@pytest.mark.emulator
+def test_deliveries_publish_firehose_metrics_and_refused_ones_put_the_alarm_in_alarm(
+    aws_emulator: Any, stream: tuple[str, str]
+) -> None:
+    """A delivery that wrote its object: Success 1, its records and bytes. Then the bucket is
+    gone (as a wrong bucket policy or key would make it on AWS): every delivery fails, Success
+    0, and the stack's delivery alarm is ALARM in the emulator after three of five minutes."""
+    name, bucket = stream
+    wall = _Clock()
+    wall.now = 2_000_000_000.0
+    store = MetricStore(wall)
+    # No SDK retries: a refused delivery fails at once (the runtime's own client retries).
+    firehose = aws_emulator.client("firehose", config=Config(retries={"max_attempts": 1}))
+    buffer = FirehoseBuffer(firehose, name, metrics=Metrics(store, clock=wall))
+
+    def values(metric: str) -> list[float]:
+        key = MetricKey("AWS/Firehose", metric, dimensions(DeliveryStreamName=name))
+        return store.values(key, 0, float("inf"))
+
+    buffer.add("first")
+    buffer.add("second")
+    buffer.flush()
+    assert values("DeliveryToS3.Success") == [1.0]
+    assert values("DeliveryToS3.Records") == [2.0]
+    assert values("DeliveryToS3.Bytes") == [len("first\nsecond\n")]
+
+    cloudwatch = aws_emulator.client("cloudwatch")
+    alarm_name = f"{name}-delivery"
+    cloudwatch.put_metric_alarm(
+        AlarmName=alarm_name,
+        Dimensions=[{"Name": "DeliveryStreamName", "Value": name}],
+        **DELIVERY_ALARM,
+    )
+    s3 = aws_emulator.client("s3")
+    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=item["Key"])
+    s3.delete_bucket(Bucket=bucket)
+    try:
+        evaluator = AlarmEvaluator(
+            store, cloudwatch, aws_emulator.client("sns"), region="us-west-2", clock=wall
+        )
+        states = []
+        for minute in range(3):
+            wall.now += 60
+            buffer.add(f"minute {minute}")
+            buffer.flush()
+            states.append(evaluator.evaluate_once().get(alarm_name))
+        assert values("DeliveryToS3.Success") == [1.0, 0.0, 0.0, 0.0]
+        assert values("DeliveryToS3.Records") == [2.0]  # nothing more was written
+        assert states == [None, None, ALARM]
+        alarm = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
+        assert alarm["StateValue"] == ALARM
+    finally:
+        cloudwatch.delete_alarms(AlarmNames=[alarm_name])

@@ -10,8 +10,10 @@ objects two services share stay shared; a restore loads them into this process's
 
     POST /_seawall/snapshot             -> the pickled state (application/octet-stream)
     POST /_seawall/restore  body: path  -> 204 once the snapshot at that path is loaded
+    GET  /_seawall/sqs-queues           -> each queue's counts and oldest message's age (JSON;
+                                           read-only, no token: see `seawall.emulator_queues`)
 
-Both answer only a request carrying the token the parent put in this process's environment
+The first two answer only a request carrying the token the parent put in this process's environment
 (SEAWALL_EMULATOR_TOKEN, never on the command line): the server listens on loopback, and a restore
 unpickles a file, which must be the parent's choice alone.
 
@@ -36,9 +38,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from seawall.emulator_queues import queue_stats
+
 TOKEN_ENV = "SEAWALL_EMULATOR_TOKEN"  # noqa: S105 - the variable's name, not a secret
 TOKEN_HEADER = "X-Seawall-Token"  # noqa: S105 - the header's name, not a secret
 PREFIX = "/_seawall/"
+QUEUES = "sqs-queues"
 # Bumped when the layout of a snapshot changes; a snapshot of another format is not loaded.
 FORMAT = 1
 
@@ -189,6 +194,8 @@ class SnapshotEndpoints:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
             return self._app(environ, start_response)
+        if path == PREFIX + QUEUES and environ.get("REQUEST_METHOD") == "GET":
+            return _answer(start_response, "200 OK", {"queues": queue_stats()})
         given = environ.get("HTTP_" + TOKEN_HEADER.upper().replace("-", "_"), "")
         if not self._token or not hmac.compare_digest(given, self._token):
             return _answer(start_response, "403 Forbidden", {"message": "bad or missing token"})

@@ -7,6 +7,14 @@ AWS buffers records until the stream's buffering hints (size or interval) are re
 writes one object, so the buffering is done here, with the stream's own hints (read from the
 emulator), and each buffer becomes one PutRecordBatch: one object in the log bucket per buffer, as
 on AWS. The interval passes faster with SEAWALL_LOCAL_TIME_SCALE (see alarms.py).
+
+Each delivery publishes the stream's AWS/Firehose metrics as Firehose does (dimension
+`DeliveryStreamName`): `DeliveryToS3.Success` (1 when the object was written, 0 when the emulator
+refused it: the stack's delivery alarm reads its Minimum), `DeliveryToS3.Records` and
+`DeliveryToS3.Bytes` of a written object, and `DeliveryToS3.DataFreshness`, the age of the
+buffer's oldest record when it was sent (in scaled seconds, as the interval is). A refused delivery
+is not tried again: Firehose would retry it for its retry duration and then write the records to
+its error prefix; here they are lost, and the runtime's log says so.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from seawall.runtime.metrics import Metrics, dimensions
 from seawall.runtime.periodic import Periodic
 from seawall.runtime.records import RequestRecord
 
@@ -109,9 +118,12 @@ class FirehoseBuffer:
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         tick_s: float = 0.2,
+        metrics: Metrics | None = None,
     ) -> None:
         self._firehose = firehose
         self.stream = stream
+        self._metrics = metrics
+        self._time_scale = time_scale
         hints = _buffering_hints(firehose, stream)
         self.interval_s = hints[0] / time_scale
         self.size_bytes = hints[1]
@@ -147,9 +159,11 @@ class FirehoseBuffer:
     def flush(self) -> None:
         with self._lock:
             records, self._records = self._records, []
+            size, first_at = self._bytes, self._first_at
             self._bytes, self._first_at = 0, None
         if not records:
             return
+        age_s = 0.0 if first_at is None else self._clock() - first_at
         # One object per buffer: the emulator writes one per PutRecordBatch, so a buffer larger
         # than one batch is joined into fewer, larger records (the bytes are the same).
         chunks = [
@@ -161,9 +175,24 @@ class FirehoseBuffer:
                 DeliveryStreamName=self.stream, Records=[{"Data": chunk} for chunk in chunks]
             )
             self.objects_written += 1
+            self._delivered(ok=True, records=len(records), size=size, age_s=age_s)
         except Exception as error:  # the emulator going away must not kill the runtime
             self.failures += 1
+            self._delivered(ok=False, records=len(records), size=size, age_s=age_s)
             print(f"seawall runtime: access-log delivery failed: {error}", file=sys.stderr)
+
+    def _delivered(self, *, ok: bool, records: int, size: int, age_s: float) -> None:
+        """One delivery attempt's AWS/Firehose metrics."""
+        if self._metrics is None:
+            return
+        dims = dimensions(DeliveryStreamName=self.stream)
+        record = self._metrics.record
+        record("AWS/Firehose", "DeliveryToS3.Success", int(ok), unit="Count", dims=dims)
+        freshness = round(age_s * self._time_scale)
+        record("AWS/Firehose", "DeliveryToS3.DataFreshness", freshness, unit="Seconds", dims=dims)
+        if ok:
+            record("AWS/Firehose", "DeliveryToS3.Records", records, unit="Count", dims=dims)
+            record("AWS/Firehose", "DeliveryToS3.Bytes", size, unit="Bytes", dims=dims)
 
     def stop(self) -> None:
         self._loop.stop()

@@ -1,8 +1,9 @@
 """The local runtime as one object: read the stack from the emulator, warm pools, serve HTTP and
-poll queues; record logs and metrics into the emulator and evaluate the stack's alarms.
+poll queues; record logs and metrics (its own, and the queues' AWS/SQS gauges sampled from the
+emulator) into the emulator and evaluate the stack's alarms.
 
-Every loop it starts (metric and log delivery, alarm evaluation, queue polling) runs on a thread of
-this process and stops with `stop()`.
+Every loop it starts (metric and log delivery, queue sampling, alarm evaluation, queue polling)
+runs on a thread of this process and stops with `stop()`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from botocore.config import Config
 
 from seawall.emulator import Connection
 from seawall.runtime.access_logs import (
@@ -28,6 +31,7 @@ from seawall.runtime.gateway import Gateway
 from seawall.runtime.http_server import GatewayServer
 from seawall.runtime.metrics import MetricPublisher, Metrics, MetricStore, api_metrics_callback
 from seawall.runtime.pool import Concurrency, FunctionLog, FunctionPool, Variant
+from seawall.runtime.queue_metrics import QueueSampler, emulator_queue_stats
 from seawall.runtime.records import json_access_log
 from seawall.runtime.refresh import Refresher
 from seawall.runtime.restapi import RestApi, load_rest_api, load_stage_limits
@@ -81,6 +85,13 @@ class LocalRuntime:
             for mapping in load_sqs_mappings(self._lambda)
         ]
         account_id = connection.client("sts").get_caller_identity()["Account"]
+        self.queue_metrics = QueueSampler(
+            emulator_queue_stats(endpoint),
+            self.metrics,
+            account=account_id,
+            region=region,
+            time_scale=scale,
+        )
         self._access_log = FunctionLog(work_dir / "logs" / "access.log")
         apigateway = connection.client("apigateway")
         on_request_done = [
@@ -91,7 +102,11 @@ class LocalRuntime:
         settings = load_access_log_settings(apigateway, api_id, stage)
         if settings is not None and settings.firehose_stream:
             self.access_logs = FirehoseBuffer(
-                connection.client("firehose"), settings.firehose_stream, time_scale=scale
+                # One attempt per delivery: each is one DeliveryToS3.Success datapoint.
+                connection.client("firehose", config=Config(retries={"max_attempts": 1})),
+                settings.firehose_stream,
+                time_scale=scale,
+                metrics=self.metrics,
             )
             on_request_done.append(access_log_callback(settings, self.access_logs.add))
         self.gateway = Gateway(
@@ -113,6 +128,7 @@ class LocalRuntime:
         self._publisher.start()
         self.log_shipper.start()
         self.alarms.start()
+        self.queue_metrics.start()
         if self.access_logs is not None:
             self.access_logs.start()
         self._thread.start()
@@ -133,6 +149,7 @@ class LocalRuntime:
         self._access_log.close()
         if self.access_logs is not None:
             self.access_logs.stop()
+        self.queue_metrics.stop()
         self.alarms.stop()
         self.log_shipper.stop()
         self._publisher.stop()
