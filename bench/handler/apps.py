@@ -155,6 +155,12 @@ def load(name: str):
         client = botocore.session.get_session().create_client("dynamodb")
         key = {"pk": {"S": f"ITEM#{ITEM_ID}"}, "sk": {"S": "ITEM"}}
         return lambda event, context: client.get_item(TableName=TABLE, Key=key)
+    if name == "sdk-seawall-client":  # the same call through a client configured as seawall's
+        from seawall_handler.store.aws_calls import API_TIMEOUTS, Clients
+
+        client = Clients(API_TIMEOUTS).client("dynamodb")
+        key = {"pk": {"S": f"ITEM#{ITEM_ID}"}, "sk": {"S": "ITEM"}}
+        return lambda event, context: client.get_item(TableName=TABLE, Key=key)
     if name == "sdk-resource":  # the bare SDK call the Powertools apps make
         import boto3
 

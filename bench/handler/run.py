@@ -183,9 +183,14 @@ def main(argv: list[str] | None = None) -> int:
             f"| {app} | {total['p50']:.0f} | {total['p99']:.0f} | {extra['p50']:.0f} | "
             f"{extra['p99']:.0f} |"
         )
-    for sdk in ("sdk-client", "sdk-resource"):
+    for sdk in ("sdk-client", "sdk-resource", "sdk-seawall-client"):
         total = overhead["total"][sdk]
         print(f"| bare {sdk} call | {total['p50']:.0f} | {total['p99']:.0f} | | |")
+    own = overhead["own"]
+    print(
+        "\nseawall request minus the same call through a client configured as seawall's (its "
+        f"own work): p50 {own['p50']:.0f} us, p99 {own['p99']:.0f} us"
+    )
     ours = overhead["overhead"]["seawall"]
     for app in ("powertools", "powertools-full"):
         theirs = overhead["overhead"][app]

@@ -5,7 +5,9 @@ Every app answers GET /items/{id} with the SDK stubbed below request building (a
 Each round times one request of every app (in rotating order) and one bare SDK call of each kind;
 an app's overhead in a round is its time minus the bare SDK call it makes (the low-level client
 for seawall, the boto3 resource for the Powertools apps), so p50 and p99 are of paired
-differences from the same moment.
+differences from the same moment. `own` is seawall's request minus the same call through a client
+configured as seawall's (sdk-seawall-client): the handler's own work, without the part of its
+overhead that its cheaper SDK configuration takes back.
 """
 
 import json
@@ -22,7 +24,7 @@ APPS = {"seawall": "sdk-client", "powertools": "sdk-resource", "powertools-full"
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     apps.set_environment()
-    names = [*APPS, "sdk-client", "sdk-resource"]
+    names = [*APPS, "sdk-client", "sdk-resource", "sdk-seawall-client"]
     handlers = {name: apps.load(name) for name in names}
     apps.stub_sdk()
     event, context = apps.event(), apps.Context()
@@ -60,6 +62,8 @@ def main() -> None:
         app: summary([a - b for a, b in zip(times[app], times[sdk], strict=True)])
         for app, sdk in APPS.items()
     }
+    own = zip(times["seawall"], times["sdk-seawall-client"], strict=True)
+    result["own"] = summary([a - b for a, b in own])
     sys.__stdout__.write(json.dumps(result) + "\n")
 
 

@@ -4,7 +4,11 @@ throttling DynamoDB is played by botocore hooks, since moto is neither slow nor 
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import ClientError
 from handler_doubles import TABLE, Env, Harness, api_event, body, make_harness, throttling_response
+
+from seawall_handler.store.aws_calls import Calls
 
 ITEM = {"name": "n", "data": {}}
 
@@ -86,3 +90,23 @@ def test_sdk_retries_are_off_so_retries_happen_once(aws: Env) -> None:
     client = call.api.clients.client("dynamodb")
     assert client.meta.config.retries["total_max_attempts"] == 1
     assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (0.5, 1.0)
+
+
+def test_a_request_dynamodb_refuses_fails_at_once_and_is_not_retried(aws: Env) -> None:
+    # The clients skip botocore's parameter validation (a sixth of a warm call's CPU), so a
+    # parameter that is wrong is refused by DynamoDB itself: that refusal must fail the call at
+    # once, as itself, not be retried or reported as an outage (503).
+    call = make_harness(aws)
+    calls = Calls(call.api.clients, lambda: 9.0)
+    with pytest.raises(ClientError) as refused:
+        calls.call(
+            "dynamodb",
+            "query",
+            TableName=TABLE,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": {"S": "ITEMS"}},
+            Select="EVERYTHING",
+        )
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert (calls.stats.calls, calls.stats.retries, call.clock.slept) == (1, 0, [])
