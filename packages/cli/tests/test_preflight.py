@@ -593,7 +593,11 @@ def test_checkov_that_fails_to_run_is_no_pass(
     monkeypatch.setenv("PATH", str(tmp_path))
     result = static._checkov(context({}))
     assert result.status == "warn"
-    assert result.detail == f"checkov gave no result (exit 2: {crash})"
+    # The one shape of a child's failure (seawall.command_output), on one line.
+    terraform_dir = context({}).project.root / "terraform"
+    assert result.detail == (
+        f"checkov gave no result: `{fake} -d {terraform_dir} -o json --quiet` exited 2: {crash}"
+    )
 
 
 # A preflight killed while checkov scans: a parent that runs the checkov check and is SIGKILLed.

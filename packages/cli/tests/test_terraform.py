@@ -104,7 +104,7 @@ def test_failure_shows_command_exit_code_and_terraform_output(module: Path, tmp_
         terraform.plan(variables={"greeting": "x"})
     message = str(caught.value)
     assert "terraform plan" in message
-    assert "exit code 1" in message
+    assert "` exited 1:\n" in message
     assert "Reference to undeclared input variable" in message
     assert caught.value.run.returncode == 1
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seawall.errors import SeawallError
+from seawall.command_output import CommandFailed
 from seawall.project import Project
 
 DETACH_TIMEOUT_S = 900.0  # a cold apply on a slow machine
@@ -31,8 +31,9 @@ SUMMARY_FIRST = "seawall: the local stack is up"
 SUMMARY_LAST = "  try "
 
 
-class DetachError(SeawallError):
-    """The background stack did not come up."""
+class DetachError(CommandFailed):
+    """The background stack did not come up: the background `seawall up`'s command, how it
+    ended, the tail of its output."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,11 @@ def start_detached(
             summary = _summary(log_path)
             if process.poll() is not None:
                 raise DetachError(
-                    f"seawall up exited with code {process.returncode} before it served; "
-                    f"its output ({log_path}) ends with:\n{_tail(log_path)}"
+                    command,
+                    process.returncode,
+                    log_path.read_text(errors="replace"),
+                    title="the background stack did not come up",
+                    log_path=log_path,
                 )
             if summary and not any(
                 line.strip().startswith("smoke") and "FAILED" in line for line in summary
@@ -81,7 +85,14 @@ def start_detached(
         _stop_pid(process.pid, None, grace_s=STOP_TIMEOUT_S)
         raise
     _stop_pid(process.pid, None, grace_s=STOP_TIMEOUT_S)
-    raise DetachError(f"seawall up did not serve within {timeout_s:.0f} s; see {log_path}")
+    raise DetachError(
+        command,
+        None,
+        log_path.read_text(errors="replace"),
+        title="the background stack did not come up",
+        outcome=f"did not serve within {timeout_s:.0f} s",
+        log_path=log_path,
+    )
 
 
 def stop_recorded(session: dict[str, Any], *, grace_s: float = STOP_TIMEOUT_S) -> list[str]:
@@ -173,7 +184,3 @@ def _summary(log_path: Path) -> list[str]:
         if lines[index].startswith(SUMMARY_LAST):
             return lines[first : index + 1]
     return []
-
-
-def _tail(log_path: Path, count: int = 20) -> str:
-    return "\n".join(log_path.read_text(errors="replace").splitlines()[-count:])

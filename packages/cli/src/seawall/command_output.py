@@ -1,47 +1,85 @@
-"""Run a command to completion and collect its output: the one way to do it (pre-commit's
-`cmd_output_b` is the model).
+"""Child processes that fail: one error type and one message shape for all of them; and the one
+way to run a command to completion (pre-commit's `cmd_output_b` and `error_handler` are the model).
+
+`CommandFailed` is how every failure of a process seawall runs reaches the user, whether it ran to
+completion here (pip, the build's compiler, checkov), streamed its output (terraform) or was a
+server that never became ready (the emulator, the local gateway, a background `seawall up`,
+Locust): the command, what happened to it (its exit code, a signal, a timeout), where its log is,
+and the tail of its output, where the reason usually is. Subclasses (`TerraformError`,
+`GatewayStartError`, ...) exist so that callers can catch one kind; none formats its own message.
 
 `cmd_output_b(*argv)` returns `(returncode, stdout, stderr)` as bytes; with `check=True` (the
-default) a non-zero exit raises `CommandFailed`, whose message names the command, its exit code
-and the tail of its output, in the same shape for every command seawall runs. A command that is
-not there raises `CommandFailed` too (exit code None), not `FileNotFoundError`.
-Long-running children (servers, terraform with streamed output) are not for this module.
+default) a non-zero exit raises `CommandFailed`. A command that is not there raises
+`CommandFailed` too (no exit code), not `FileNotFoundError`. Long-running children (servers,
+terraform with streamed output) are started by their own modules through `seawall.launcher`.
 """
 
 from __future__ import annotations
 
 import shlex
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from seawall.errors import SeawallError
+from seawall.launcher import child_process_options, guarded_command
 
 #: How much of a failed command's output the error keeps (its end: where the reason usually is).
 OUTPUT_TAIL = 3000
+OUTPUT_TAIL_LINES = 40
+
+
+def _text(output: bytes | str) -> str:
+    return output.decode("utf-8", "replace") if isinstance(output, bytes) else output
+
+
+def output_tail(output: bytes | str) -> str:
+    """The end of `output`: its last OUTPUT_TAIL_LINES lines, at most OUTPUT_TAIL characters."""
+    lines = _text(output).strip().splitlines()[-OUTPUT_TAIL_LINES:]
+    return "\n".join(lines)[-OUTPUT_TAIL:]
 
 
 class CommandFailed(SeawallError):
-    """A command exited non-zero (or could not start)."""
+    """A child process failed: it exited non-zero, was killed, could not be started, or did not
+    become ready in time. Its message is `[title: ]`command` outcome[; its log: path]:` and the
+    tail of its output on the lines after."""
 
     def __init__(
         self,
-        argv: tuple[str, ...],
+        argv: Sequence[str],
         returncode: int | None,
-        stdout: bytes,
-        stderr: bytes,
+        stdout: bytes | str = b"",
+        stderr: bytes | str = b"",
         *,
         hint: str | None = None,
+        title: str | None = None,
+        outcome: str | None = None,
+        log_path: Path | None = None,
     ) -> None:
-        self.argv = argv
+        self.argv = tuple(argv)
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
-        what = "could not be started" if returncode is None else f"exited {returncode}"
-        output = (stderr or stdout).decode("utf-8", "replace").strip()[-OUTPUT_TAIL:]
-        super().__init__(
-            f"`{shlex.join(argv)}` {what}" + (f":\n{output}" if output else ""), hint=hint
-        )
+        self.log_path = log_path
+        self.outcome = outcome or _outcome(returncode)
+        self.tail = output_tail(stderr if _text(stderr).strip() else stdout)
+        self.summary = (f"{title}: " if title else "") + f"`{shlex.join(self.argv)}` {self.outcome}"
+        if log_path is not None:
+            self.summary += f"; its log: {log_path}"
+        super().__init__(self.summary + (f":\n{self.tail}" if self.tail else ""), hint=hint)
+
+    def one_line(self) -> str:
+        """The summary and the last line of the output, for a report's single line."""
+        last = self.tail.splitlines()[-1] if self.tail else ""
+        return f"{self.summary}: {last}" if last else self.summary
+
+
+def _outcome(returncode: int | None) -> str:
+    if returncode is None:
+        return "could not be started"
+    if returncode < 0:
+        return f"was killed by signal {-returncode}"
+    return f"exited {returncode}"
 
 
 def cmd_output_b(
@@ -51,17 +89,36 @@ def cmd_output_b(
     env: Mapping[str, str] | None = None,
     stdin: bytes | None = None,
     hint: str | None = None,
+    timeout: float | None = None,
+    tied: bool = False,
 ) -> tuple[int, bytes, bytes]:
-    """Run `argv` to completion; (returncode, stdout, stderr). `hint` goes with a failure."""
+    """Run `argv` to completion; (returncode, stdout, stderr). `hint` goes with a failure.
+
+    `timeout`: a command still running after it is killed and raises CommandFailed. `tied`: run
+    through `seawall.launcher` in a session of its own, so that it dies with this process even
+    when this one is killed outright (for commands that run for minutes, such as checkov)."""
+    command = guarded_command(list(argv)) if tied else list(argv)
+    options = child_process_options() if tied else {}
     try:
         done = subprocess.run(  # noqa: S603 - callers pass an argument vector, never a shell line
-            argv,
+            command,
             input=stdin,
             capture_output=True,
             cwd=cwd,
             env=None if env is None else dict(env),
             check=False,
+            timeout=timeout,
+            **options,
         )
+    except subprocess.TimeoutExpired as error:
+        raise CommandFailed(
+            argv,
+            None,
+            error.stdout or b"",
+            error.stderr or b"",
+            outcome=f"did not finish within {timeout:g} s",
+            hint=hint,
+        ) from None
     except OSError as error:
         raise CommandFailed(argv, None, b"", str(error).encode(), hint=hint) from error
     if check and done.returncode != 0:

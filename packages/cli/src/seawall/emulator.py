@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from seawall.command_output import CommandFailed
 from seawall.emulator_server import PREFIX, TOKEN_ENV, TOKEN_HEADER
 from seawall.errors import PrerequisiteError, SeawallError
 from seawall.launcher import child_process_options, guarded_command, stop_process
@@ -53,6 +54,19 @@ _CREDENTIAL_VARIABLES = (
 
 class EmulatorError(SeawallError):
     """The emulator could not be started or stopped answering."""
+
+
+class EmulatorStartError(EmulatorError, CommandFailed):
+    """The emulator's server did not start: its command, how it ended, the tail of its output."""
+
+
+class _NotStarted(Exception):
+    """Inside `start()`: the server exited, or did not answer in time (the error is raised
+    once its output has been collected)."""
+
+    def __init__(self, returncode: int | None, outcome: str | None, hint: str | None) -> None:
+        super().__init__(outcome)
+        self.returncode, self.outcome, self.hint = returncode, outcome, hint
 
 
 def free_loopback_port(host: str = "127.0.0.1") -> int:
@@ -170,14 +184,20 @@ class Emulator:
                 self._requested_port or self._preferred_if_free() or free_loopback_port(self.host)
             )
             try:
-                self._spawn(port)
+                command = self._spawn(port)
                 self._wait_until_answering()
                 return self
-            except EmulatorError as error:
+            except _NotStarted as failure:
                 output = self._stop_process()
                 if attempt == attempts or "Address already in use" not in output:
-                    raise EmulatorError(
-                        _with_output(error.message, output), hint=error.hint
+                    raise EmulatorStartError(
+                        command,
+                        failure.returncode,
+                        output,
+                        title="the emulator did not start",
+                        outcome=failure.outcome,
+                        hint=failure.hint,
+                        log_path=self._log_path,
                     ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -258,24 +278,25 @@ class Emulator:
         port = self.preferred_port
         return port if port and _port_is_free(self.host, port) else None
 
-    def _spawn(self, port: int) -> None:
+    def _spawn(self, port: int) -> list[str]:
+        """Start the server on `port`; its command (as the user would type it)."""
         self._port = port
         if self._log_path is not None:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = self._log_path.open("w+b")
         else:
             self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _stop_process
-        command = guarded_command(
-            [sys.executable, "-m", "seawall.emulator_server", "-H", self.host, "-p", str(port)]
-        )
+        server = [sys.executable, "-m", "seawall.emulator_server"]
+        command = [*server, "-H", self.host, "-p", str(port)]
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            command,
+            guarded_command(command),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={**_server_env(), TOKEN_ENV: self._token},
             **child_process_options(),
         )
+        return command
 
     def _wait_until_answering(self) -> None:
         assert self._process is not None
@@ -283,8 +304,9 @@ class Emulator:
         url = f"{self.endpoint}/moto-api/"
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise EmulatorError(
-                    f"the emulator exited with code {self._process.returncode} while starting",
+                raise _NotStarted(
+                    self._process.returncode,
+                    None,
                     hint="is moto[server] installed in this environment?",
                 )
             try:
@@ -294,8 +316,8 @@ class Emulator:
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.05)
-        raise EmulatorError(
-            f"the emulator did not answer on {self.endpoint} within {self._startup_timeout:.0f} s"
+        raise _NotStarted(
+            None, f"did not answer on {self.endpoint} within {self._startup_timeout:.0f} s", None
         )
 
     def _stop_process(self) -> str:
@@ -323,11 +345,6 @@ def _server_env() -> dict[str, str]:
     env = _without_real_credentials(os.environ)
     env.pop("AWS_ENDPOINT_URL", None)
     return env
-
-
-def _with_output(message: str, output: str, lines: int = 20) -> str:
-    tail = "\n".join(output.strip().splitlines()[-lines:])
-    return f"{message}; its last output:\n{tail}" if tail else message
 
 
 def _require_moto_server() -> None:

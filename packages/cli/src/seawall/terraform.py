@@ -6,7 +6,8 @@ environment (we must add the emulator's endpoint and fake credentials for terraf
 stream output while a long apply runs, and its `destroy()` passes `-force`, which Terraform >= 0.15
 rejects.
 
-Errors show the command, the exit code and terraform's own output. `plan()` keeps Terraform's
+Errors are `seawall.command_output.CommandFailed`s like every other child's: the command, the exit
+code and the tail of terraform's own output. `plan()` keeps Terraform's
 `-detailed-exitcode` meaning intact: 0 no changes, 2 changes present, and 1 is an error.
 """
 
@@ -28,7 +29,8 @@ from typing import Any
 from python_terraform import IsFlagged
 from python_terraform import Terraform as _ArgvBuilder
 
-from seawall.errors import PrerequisiteError, SeawallError
+from seawall.command_output import CommandFailed, cmd_output
+from seawall.errors import PrerequisiteError
 from seawall.launcher import child_process_options, guarded_command, stop_process
 from seawall.tfevents import ApplyEvent, ApplyProgress, Diagnostic, parse_event, retry_reason
 
@@ -52,14 +54,12 @@ class TerraformRun:
         return " ".join(self.argv)
 
 
-class TerraformError(SeawallError):
-    """terraform exited with an error; carries the command, its exit code and its output."""
+class TerraformError(CommandFailed):
+    """terraform exited with an error: a CommandFailed (the command, its exit code, the tail of
+    its output) that also carries the whole run."""
 
     def __init__(self, run: TerraformRun, *, hint: str | None = None) -> None:
-        tail = "\n".join(run.output.rstrip().splitlines()[-40:])
-        super().__init__(
-            f"`{run.command}` failed with exit code {run.returncode}:\n{tail}", hint=hint
-        )
+        super().__init__(run.argv, run.returncode, run.output, hint=hint)
         self.run = run
 
 
@@ -91,14 +91,14 @@ def find_terraform(binary: str | None = None) -> str:
 
 @functools.cache  # one `terraform version` per binary and process, not one per root module
 def _check_version(path: str) -> str:
-    raw = subprocess.run(  # noqa: S603 - the resolved terraform binary
-        [path, "version", "-json"],
-        capture_output=True,
-        text=True,
+    _, raw, _ = cmd_output(
+        path,
+        "version",
+        "-json",
         check=False,
         # `version` is the command that asks checkpoint-api.hashicorp.com for news: not ours.
         env={**os.environ, "CHECKPOINT_DISABLE": "1"},
-    ).stdout
+    )
     try:
         version = json.loads(raw)["terraform_version"]
     except (ValueError, KeyError):

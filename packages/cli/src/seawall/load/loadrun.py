@@ -145,6 +145,8 @@ def run_load_test(
         say(f"deleted the {len(result.run_item_ids) - left} items this run created")
     if interrupted:
         return EXIT_INTERRUPTED
+    if run.failure is not None:  # after the report and the audit: they still tell what happened
+        raise run.failure
     return EXIT_OK if gate.passed and result is not None else EXIT_FAILURE
 
 

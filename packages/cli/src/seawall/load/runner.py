@@ -18,7 +18,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import Popen
+from typing import IO
 
+from seawall.command_output import CommandFailed
 from seawall.launcher import child_process_options, guarded_command
 from seawall.load.shape import Steps
 
@@ -119,12 +122,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class LocustFailed(CommandFailed):
+    """A Locust process exited non-zero by itself (not stopped by us): Locust itself failed (its
+    run's failed requests are the SLO gate's business; Locust runs with --exit-code-on-error 0)."""
+
+
 class LocustRun:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.master: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
+        self._argv: dict[int, list[str]] = {}  # pid -> the command it runs
         self.started_at = 0.0
+        #: Set by `wait` when a Locust process failed on its own (see LocustFailed).
+        self.failure: LocustFailed | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.plan.report_dir / "locust.log"
 
     @property
     def pids(self) -> list[int]:
@@ -139,40 +154,47 @@ class LocustRun:
         # Own process groups: a terminal's Ctrl-C reaches seawall only, which stops Locust in order.
         # Through the launcher: a seawall killed outright takes Locust with it instead of leaving
         # it loading the API until its run time ends.
-        with (plan.report_dir / "locust.log").open("ab") as log:  # the children keep their copy
-            self.master = subprocess.Popen(  # noqa: S603 - our own interpreter and argv
-                guarded_command(master_argv(plan, port)),
-                env=env,
-                stdout=log,
-                stderr=log,
-                **child_process_options(),
-            )
+        with self.log_path.open("ab") as log:  # the children keep their copy
+            self.master = self._start(master_argv(plan, port), env, log)
             if port is not None:
                 self.workers = [
-                    subprocess.Popen(  # noqa: S603 - our own interpreter and argv
-                        guarded_command(worker_argv(port)),
-                        env=env,
-                        stdout=log,
-                        stderr=log,
-                        **child_process_options(),
-                    )
-                    for _ in range(plan.workers)
+                    self._start(worker_argv(port), env, log) for _ in range(plan.workers)
                 ]
         self.started_at = time.monotonic()
         return self
 
+    def _start(self, argv: list[str], env: dict[str, str], log: IO[bytes]) -> Popen[bytes]:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and argv
+            guarded_command(argv), env=env, stdout=log, stderr=log, **child_process_options()
+        )
+        self._argv[process.pid] = argv
+        return process
+
     def wait(self, poll: float = 1.0, on_tick=None) -> int:
-        """Until Locust finishes, or the bound passes (then it is stopped). Returns its code."""
+        """Until Locust finishes, or the bound passes (then it is stopped). Returns its code;
+        a Locust process that failed on its own is recorded in `failure`."""
         assert self.master is not None
         deadline = self.started_at + self.plan.planned_s + GRACE_S
         while self.master.poll() is None:
             if time.monotonic() > deadline:
                 self.stop()
-                break
+                return self.master.returncode if self.master.returncode is not None else -1
             if on_tick is not None:
                 on_tick(time.monotonic() - self.started_at)
             time.sleep(poll)
-        return self.stop()
+        # The master ended by itself; so did any other process that is gone before `stop`.
+        ended = [p for p in [self.master, *self.workers] if p.poll() is not None]
+        code = self.stop()
+        failed = next((p for p in ended if p.returncode != 0), None)
+        if failed is not None:
+            self.failure = LocustFailed(
+                self._argv[failed.pid],
+                failed.returncode,
+                self.log_path.read_bytes(),
+                title="Locust failed",
+                log_path=self.log_path,
+            )
+        return code
 
     def stop(self) -> int:
         """Ctrl-C's way (SIGINT: Locust writes its reports), then SIGTERM, then SIGKILL."""

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
-from seawall.launcher import child_process_options, guarded_command
+from seawall.command_output import CommandFailed, cmd_output_b
 from seawall.preflight.context import Context
 from seawall.preflight.report import CheckResult
 from seawall.terraform import Terraform, TerraformError
@@ -53,30 +52,28 @@ def _checkov(context: Context) -> CheckResult:
         return CheckResult(
             name, "warn", "checkov is not installed", "pip install checkov, or: nox -s checkov"
         )
+    argv = (binary, "-d", str(context.project.root / "terraform"), "-o", "json", "--quiet")
     try:
-        done = subprocess.run(  # noqa: S603 - checkov from PATH, on our own directory
-            # Through the launcher: checkov runs in a session of its own, so it must be tied to
-            # our life explicitly or a killed preflight leaves it scanning for up to 10 minutes.
-            guarded_command(
-                [binary, "-d", str(context.project.root / "terraform"), "-o", "json", "--quiet"]
-            ),
-            capture_output=True,
-            text=True,
-            timeout=CHECKOV_TIMEOUT_S,
-            check=False,
-            **child_process_options(),
+        # Tied: checkov runs in a session of its own, so it must be tied to our life explicitly
+        # or a killed preflight leaves it scanning for up to 10 minutes.
+        returncode, stdout, stderr = cmd_output_b(
+            *argv, check=False, timeout=CHECKOV_TIMEOUT_S, tied=True
         )
-        reports = json.loads(done.stdout) if done.stdout.strip() else None
-    except (subprocess.TimeoutExpired, ValueError) as error:
-        return CheckResult(name, "warn", f"checkov gave no result ({type(error).__name__})")
+    except CommandFailed as error:  # it could not start, or did not finish in time
+        return CheckResult(name, "warn", f"checkov gave no result: {error.one_line()}")
+    try:
+        reports = json.loads(stdout) if stdout.strip() else None
+    except ValueError:
+        reports = None
     # checkov exits 0 (clean) or 1 (findings); anything else, or no report, is checkov failing
     # to run: never a pass, or a crash would read as "0 failed".
-    if done.returncode not in (0, 1) or reports is None:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    if returncode not in (0, 1) or reports is None:
+        outcome = f"exited {returncode} without a report" if returncode in (0, 1) else None
+        failure = CommandFailed(argv, returncode, stdout, stderr, outcome=outcome)
         return CheckResult(
             name,
             "warn",
-            f"checkov gave no result (exit {done.returncode}: {last})",
+            f"checkov gave no result: {failure.one_line()}",
             "run: nox -s checkov",
         )
     reports = reports if isinstance(reports, list) else [reports]

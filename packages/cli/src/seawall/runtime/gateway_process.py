@@ -8,15 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from seawall.command_output import CommandFailed
 from seawall.emulator import Connection
-from seawall.errors import SeawallError
 from seawall.launcher import child_process_options, guarded_command, stop_process
 
 READY_TIMEOUT_S = 60.0
 
 
-class GatewayStartError(SeawallError):
-    """The local gateway did not start."""
+class GatewayStartError(CommandFailed):
+    """The local gateway did not start (its command, how it ended, the tail of its log)."""
 
 
 class GatewayProcess:
@@ -63,12 +63,33 @@ class GatewayProcess:
         try:
             self.url = json.loads(line)["url"]
         except (ValueError, KeyError):
-            self.stop()
-            tail = "\n".join(self._log_path.read_text(errors="replace").splitlines()[-20:])
-            raise GatewayStartError(
-                f"the local gateway did not start; its log ({self._log_path}) ends with:\n{tail}"
-            ) from None
+            self._fail(printed=line, output_ended=bool(ready) and not line)
         return self
+
+    def _fail(self, *, printed: str, output_ended: bool) -> None:
+        """Stop the gateway that did not start and raise how it ended, with its log's tail."""
+        assert self._process is not None
+        try:  # when its output ended it is exiting: let it say with which code
+            returncode = self._process.wait(timeout=5 if output_ended else 0)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        if returncode is None:  # still running, but it never printed its URL: ours to stop
+            outcome = (
+                f"printed no URL within {READY_TIMEOUT_S:.0f} s"
+                if not printed
+                else f"printed {printed.strip()[:200]!r} instead of its URL"
+            )
+        else:
+            outcome = None
+        self.stop()
+        raise GatewayStartError(
+            self._command,
+            returncode,
+            self._log_path.read_text(errors="replace"),
+            title="the local gateway did not start",
+            outcome=outcome,
+            log_path=self._log_path,
+        ) from None
 
     def stop(self) -> None:
         process, self._process = self._process, None

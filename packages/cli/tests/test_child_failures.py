@@ -1,0 +1,179 @@
+"""Every child process seawall runs fails in one shape: a `CommandFailed` naming the command, what
+happened to it (exit code, timeout), where its log is, and the tail of its output.
+
+Each test makes a real child fail the way it fails for a user (terraform on a broken module, a
+gateway for an API the emulator does not have, a broken moto install, a `seawall up` that
+refuses its arguments, Locust that cannot load its locustfile, checkov that hangs) and reads the
+message the user gets.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+
+from seawall import background
+from seawall.command_output import CommandFailed, cmd_output_b
+from seawall.emulator import Emulator, EmulatorError
+from seawall.load.runner import LocustRun, Plan
+from seawall.project import Project
+from seawall.runtime.gateway_process import GatewayProcess, GatewayStartError
+from seawall.terraform import Terraform, TerraformError
+
+
+def assert_shape(error: CommandFailed, *, title: str | None, command: str, outcome: str) -> None:
+    """`[title: ]`command` outcome[; its log: path]:` then the tail of the output."""
+    first, _, tail = str(error).partition("\n")
+    prefix = f"{title}: " if title else ""
+    assert first.startswith(f"{prefix}`{command}"), first
+    assert f"` {outcome}" in first, first
+    if error.log_path is not None:
+        assert first.endswith(f"; its log: {error.log_path}:")
+    assert tail.strip(), "the tail of the child's output is missing"
+
+
+def test_a_terraform_failure_has_the_shape_of_every_other_command(tmp_path: Path) -> None:
+    module = tmp_path / "module"
+    module.mkdir()
+    (module / "main.tf").write_text('resource "terraform_data" "x" {\n  input = var.nope\n}\n')
+    terraform = Terraform(module, data_dir=tmp_path / "data")
+    with pytest.raises(CommandFailed) as caught:
+        terraform.validate()
+    error = caught.value
+    assert isinstance(error, TerraformError)
+    assert error.returncode == 1
+    # The shape cmd_output_b's failures have (test_command_output.py): "`argv` exited 1:\n...".
+    assert_shape(error, title=None, command=shlex.join(error.argv), outcome="exited 1:")
+    assert error.argv[0] == terraform.binary
+    assert "Reference to undeclared input variable" in error.tail
+
+
+@pytest.mark.emulator
+def test_a_gateway_that_does_not_start_says_how_it_ended_and_what_it_logged(
+    tmp_path: Path,
+) -> None:
+    with Emulator() as emulator:
+        gateway = GatewayProcess(
+            emulator.connection,
+            api_id="no-such-api",
+            stage="local",
+            artifact_store=tmp_path / "artifacts",
+            work_dir=tmp_path / "work",
+            log_path=tmp_path / "gateway.log",
+        )
+        with pytest.raises(CommandFailed) as caught:
+            gateway.start()
+    error = caught.value
+    assert isinstance(error, GatewayStartError)
+    assert error.returncode == 1
+    assert error.log_path == tmp_path / "gateway.log"
+    assert_shape(
+        error,
+        title="the local gateway did not start",
+        command=f"{sys.executable} -m seawall.runtime --endpoint {emulator.connection.url}",
+        outcome="exited 1; its log: ",
+    )
+    assert "Invalid Rest API Id specified" in error.tail  # the runtime's own words
+    assert gateway.pid is None
+
+
+@pytest.mark.emulator
+def test_an_emulator_that_does_not_start_shows_its_output(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A broken moto install: the server's `import moto` fails (this process's moto is untouched).
+    broken = tmp_path / "broken" / "moto"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('moto is broken here')\n")
+    monkeypatch.setenv("PYTHONPATH", str(broken.parent))
+    with pytest.raises(CommandFailed) as caught:
+        Emulator(log_path=tmp_path / "emulator.log", startup_timeout=30).start()
+    error = caught.value
+    assert isinstance(error, EmulatorError)
+    assert_shape(
+        error,
+        title="the emulator did not start",
+        command=f"{sys.executable} -m seawall.emulator_server -H 127.0.0.1 -p",
+        outcome="exited 1; its log: ",
+    )
+    assert error.returncode == 1
+    assert "moto is broken here" in error.tail
+    assert error.hint == "is moto[server] installed in this environment?"
+
+
+def test_a_background_up_that_exits_shows_its_command_code_and_output(tmp_path: Path) -> None:
+    project = Project(tmp_path / "repo", state_override=tmp_path / "state")
+    with pytest.raises(CommandFailed) as caught:
+        background.start_detached(project, ["up", "--no-such-option"], timeout_s=60)
+    error = caught.value
+    assert isinstance(error, background.DetachError)
+    assert error.returncode == 2  # argparse's
+    assert_shape(
+        error,
+        title="the background stack did not come up",
+        command=f"{sys.executable} -m seawall --project-dir {project.root} up --no-such-option",
+        outcome="exited 2",
+    )
+    assert "unrecognized arguments: --no-such-option" in error.tail
+
+
+def test_locust_that_fails_by_itself_is_a_command_failure(tmp_path: Path) -> None:
+    # Locust is played by a `locust` package that fails as a broken locustfile makes it fail.
+    fake = tmp_path / "fake" / "locust"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text(
+        "import sys\nprint('Could not find any locustfile!', file=sys.stderr)\nsys.exit(1)\n"
+    )
+    plan = Plan(
+        host="http://127.0.0.1:9",
+        api_key="k",
+        report_dir=tmp_path / "report",
+        run_prefix="p ",
+        duration_s=5,
+        extra_env={"PYTHONPATH": str(fake.parent)},
+    )
+    run = LocustRun(plan).start()
+    assert run.wait(poll=0.1) == 1
+    assert run.failure is not None
+    assert run.failure.returncode == 1
+    assert_shape(
+        run.failure,
+        title="Locust failed",
+        command=f"{sys.executable} -m locust -f ",
+        outcome="exited 1; its log: ",
+    )
+    assert "Could not find any locustfile!" in run.failure.tail
+
+
+def test_locust_stopped_by_the_run_bound_is_no_failure(tmp_path: Path) -> None:
+    fake = tmp_path / "fake" / "locust"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text("import time\ntime.sleep(60)\n")
+    plan = Plan(
+        host="http://127.0.0.1:9",
+        api_key="k",
+        report_dir=tmp_path / "report",
+        run_prefix="p ",
+        duration_s=0,
+        extra_env={"PYTHONPATH": str(fake.parent)},
+    )
+    run = LocustRun(plan).start()
+    run.started_at -= 1000  # as if the planned duration and its grace had passed
+    run.wait(poll=0.1)
+    assert run.failure is None
+
+
+def test_a_command_that_does_not_finish_in_time_is_named_with_its_bound() -> None:
+    with pytest.raises(CommandFailed) as caught:
+        cmd_output_b(
+            sys.executable, "-c", "import time; print('scanning', flush=True); time.sleep(30)",
+            timeout=1, tied=True,
+        )  # fmt: skip
+    error = caught.value
+    assert error.returncode is None
+    assert "` did not finish within 1 s:\nscanning" in str(error)
