@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from seawall.command_output import CommandFailed, cmd_output
 from seawall.launcher import PARENT_PID_ENV, child_process_options
 from seawall.runtime import bootstrap
 from seawall.runtime.bootstrap import OUTPUT_DONE
@@ -111,17 +112,12 @@ def _candidates(runtime: str) -> list[str]:
 
 def _reports_version(interpreter: str, version: str) -> bool:
     """Whether `interpreter` runs and is `version` (a shim on PATH may be neither)."""
+    script = "import sys; print('%d.%d' % sys.version_info[:2])"
     try:
-        out = subprocess.run(  # noqa: S603 - an interpreter path we found, a fixed script
-            [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        returncode, out, _ = cmd_output(interpreter, "-c", script, check=False, timeout=10)
+    except CommandFailed:  # it could not start, or hung
         return False
-    return out.returncode == 0 and out.stdout.strip() == version
+    return returncode == 0 and out.strip() == version
 
 
 @dataclass(frozen=True)
