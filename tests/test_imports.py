@@ -147,7 +147,7 @@ def test_every_module_imports_alone_in_a_fresh_interpreter(package: str) -> None
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         failures = {name: error for name, error in pool.map(import_alone, names) if error}
-    # An optional extra that is not installed here (locust for `seawall load`) is not a failure;
+    # An optional extra that is not installed here (locust for `seawall loadtest`) is not a failure;
     # a module of ours that is missing, or any other error, is.
     optional = re.compile(r"ModuleNotFoundError: No module named '(?!retrylib|seawall)[\w.]+'")
     assert {name: e for name, e in failures.items() if not optional.fullmatch(e)} == {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from seawall import __version__
 from seawall.cli import main
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def checkout(root: Path) -> Path:
@@ -151,3 +155,35 @@ def test_the_description_promises_only_commands_that_exist() -> None:
     promised = {command for verb, command in PROMISES.items() if verb in DESCRIPTION.lower()}
     assert promised
     assert promised <= names
+
+
+def command_names() -> set[str]:
+    from seawall.cli import parser
+
+    return set(parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+
+
+def test_the_package_description_promises_only_commands_that_exist() -> None:
+    # What pip and the package index show: the same check as for `seawall --help`'s description.
+    pyproject = tomllib.loads((ROOT / "packages" / "cli" / "pyproject.toml").read_text())
+    description = pyproject["project"]["description"].lower()
+    promised = {command for verb, command in PROMISES.items() if verb in description}
+    assert promised
+    assert promised <= command_names()
+
+
+def test_the_documents_name_only_commands_that_exist_and_the_readme_lists_them_all() -> None:
+    names = command_names()
+    documents = [  # the repository's own: not those in .venv, .nox or .terraform
+        path
+        for path in ROOT.rglob("*.md")
+        if not any(part.startswith(".") for part in path.relative_to(ROOT).parts)
+    ]
+    named: dict[str, set[str]] = {}
+    for document in documents:
+        for word in re.findall(r"`seawall ([a-z][a-z-]*)", document.read_text(errors="replace")):
+            named.setdefault(word, set()).add(str(document.relative_to(ROOT)))
+    assert {word: where for word, where in named.items() if word not in names} == {}
+    table = (ROOT / "packages" / "cli" / "README.md").read_text()
+    rows = set(re.findall(r"^\| `seawall ([a-z][a-z-]*)", table, flags=re.MULTILINE))
+    assert rows == names
