@@ -38,13 +38,14 @@ def _json_float(value: float) -> str:
     return float.__repr__(value) if value - value == 0 else _encode(value)
 
 
-# What `json.dumps` writes for a value of exactly these types (ensure_ascii, the default).
+# What `json.dumps` writes for a value of exactly these types (ensure_ascii, the default). The
+# constants are looked up in dicts, so that only a float runs Python code to be written.
 _BY_TYPE: dict[type, Callable[[Any], str]] = {
     str: encode_basestring_ascii,
     int: int.__repr__,
     float: _json_float,
-    bool: lambda value: "true" if value else "false",
-    type(None): lambda _: "null",
+    bool: {True: "true", False: "false"}.__getitem__,
+    type(None): {None: "null"}.__getitem__,
 }
 
 
@@ -102,32 +103,14 @@ class MetricsLine:
     def write(self, level: str, *values: object) -> None:
         if len(values) != self._values:
             raise TypeError(f"expected {self._values} values, got {len(values)}")
-        # json_value inlined for the types a line holds: this runs on every invocation.
-        encoded: list[object] = [
-            int(self._clock() * 1000),
-            encode_basestring_ascii(level) if type(level) is str else json_value(level),
-        ]
-        add = encoded.append
-        for value in values:
-            kind = type(value)
-            if kind is int:
-                add(value)  # %s writes an int as json does (int.__repr__)
-            elif kind is str:
-                add(encode_basestring_ascii(value))
-            elif value is None:
-                add("null")
-            elif kind is bool:
-                add("true" if value else "false")
-            elif kind is float and value - value == 0:  # finite (json spells NaN its own way)
-                add(float.__repr__(value))
-            else:
-                add(_BY_TYPE.get(kind, _encode)(value))
-        self._write(self._template % tuple(encoded))
+        timestamp = int(self._clock() * 1000)
+        self._write(self._template % (timestamp, json_value(level), *map(json_value, values)))
 
     def write_encoded(self, level: str, *values: object) -> None:
         """`write` for a caller that has written each value as JSON text already (an int may
         come as it is: %s writes it as json does). For the per-request line, whose values'
-        types the caller knows; `json_value` gives the text of any other value."""
+        types the caller knows: about 1 us less per request than `write` (bench/handler,
+        interleaved); `json_value` gives the text of any other value."""
         if len(values) != self._values:
             raise TypeError(f"expected {self._values} values, got {len(values)}")
         self._write(self._template % (int(self._clock() * 1000), level, *values))
