@@ -26,7 +26,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from process_probes import OutputLines
 
+from seawall.backend import state_bucket_name, state_key
 from seawall.bootstrap import bootstrap
 from seawall.emulator import Connection, Emulator
 from seawall.project import STATE_DIR_ENV
@@ -41,6 +43,8 @@ pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
 THROTTLED_CALLS = 4
 REGION = "us-west-2"
 OTHER_REGION = "us-east-2"
+# terraform's S3 native lock (use_lockfile): an object named after the state, beside it.
+LOCK_KEY = f"{state_key('local')}.tflock"
 RAISING = '{"mode": "exception", "functions": ["api"]}'
 FAILING = '{"mode": "status_code", "status_code": 500, "functions": ["api"]}'
 
@@ -333,7 +337,24 @@ def test_without_a_terminal_a_deploy_needs_auto_approve(drill) -> None:
     assert "--auto-approve" in result.stderr
 
 
+def state_bucket(emulator: Emulator, region: str = REGION) -> str:
+    account = emulator.client("sts").get_caller_identity()["Account"]
+    return state_bucket_name(account, region)
+
+
+def wait_for_object(emulator: Emulator, bucket: str, key: str, within_s: float) -> bool:
+    """True as soon as `key` exists in `bucket`; False once `within_s` has passed without it."""
+    s3 = emulator.client("s3")
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if s3.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_ctrl_c_during_apply_stops_terraform_and_leaves_no_lock(drill, emulator) -> None:
+    bucket = state_bucket(emulator)
     process = subprocess.Popen(
         drill.argv("deploy", "--auto-approve", "--var", "log_level=WARNING"),
         env=drill.env,
@@ -342,16 +363,20 @@ def test_ctrl_c_during_apply_stops_terraform_and_leaves_no_lock(drill, emulator)
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert process.stderr is not None
-    for line in process.stderr:
-        if line.startswith("seawall: apply..."):
-            break
-    time.sleep(2)  # terraform is running and holds the lock
-    process.send_signal(signal.SIGINT)
-    rest = process.stderr.read()
-    assert process.wait(timeout=120) == 130, rest[-3000:]
+    try:
+        stderr = OutputLines(process, process.stderr)
+        stderr.until(lambda line: line.startswith("seawall: apply..."), timeout_s=600)
+        # terraform holds the state lock (S3 native locking: an object beside the state) from the
+        # start of its apply: Ctrl-C then, not after a guessed pause.
+        assert wait_for_object(emulator, bucket, LOCK_KEY, within_s=120), stderr.seen[-20:]
+        process.send_signal(signal.SIGINT)
+        rest = stderr.rest(timeout_s=120)
+        assert process.wait(timeout=60) == 130, rest[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
     s3 = emulator.client("s3")
-    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "tfstate" in b["Name"])
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
     assert "seawall/local/terraform.tfstate" in keys
     assert not [key for key in keys if key.endswith(".tflock")]

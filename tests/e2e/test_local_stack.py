@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from process_probes import read_until
 
 from seawall.build import build_artifact
 from seawall.local_stack import LocalStack
@@ -61,27 +59,6 @@ def seawall_command(
     if tf_mirror:
         env["SEAWALL_TF_MIRROR"] = tf_mirror
     return [sys.executable, "-m", "seawall", "--project-dir", str(project_root)], env
-
-
-def read_until(
-    process: subprocess.Popen[str], last: Callable[[str], bool], timeout_s: float = 600
-) -> list[str]:
-    """`process`'s output lines up to the first for which `last` holds. Fails if the process
-    exits first or `timeout_s` passes: no read blocks past the deadline (a thread reads)."""
-    assert process.stdout is not None
-    stream = process.stdout
-    queued: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [queued.put(line) for line in stream], daemon=True).start()
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout_s
-    while not lines or not last(lines[-1]):
-        assert time.monotonic() < deadline, f"not seen within {timeout_s} s: {lines}"
-        try:
-            lines.append(queued.get(timeout=1))
-        except queue.Empty:
-            stderr = process.stderr.read() if process.stderr and process.poll() is not None else ""
-            assert process.poll() is None, f"exited {process.returncode} first: {lines} {stderr}"
-    return lines
 
 
 def assert_nothing_left(emulator_port: str, state_dir: Path) -> None:

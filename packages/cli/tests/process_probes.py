@@ -1,9 +1,19 @@
-"""Test helpers about processes seawall starts: is a pid gone (dead, or only its zombie left)?"""
+"""Test helpers about processes seawall starts: is a pid gone (dead, or only its zombie left)?
+What has a child written so far, read without any read blocking past a deadline?
+
+Shared by the package's tests and the cross-package ones (tests/e2e, tests/deploy): this
+directory is on pytest's pythonpath (pyproject.toml).
+"""
 
 from __future__ import annotations
 
 import os
+import queue
+import subprocess
+import threading
 import time
+from collections.abc import Callable
+from typing import IO
 
 
 def gone(pid: int, within_s: float) -> bool:
@@ -24,3 +34,86 @@ def gone(pid: int, within_s: float) -> bool:
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.05)
+
+
+class OutputLines:
+    """One of a child's text streams, read line by line by a thread of its own.
+
+    A blocking `readline` on a pipe waits as long as the child stays silent; here every wait has a
+    deadline, and the thread keeps draining the pipe afterwards, so a chatty child never blocks on
+    a full pipe while the test does something else."""
+
+    def __init__(self, process: subprocess.Popen[str], stream: IO[str] | None = None) -> None:
+        self.process = process
+        self.stream = stream if stream is not None else process.stdout
+        assert self.stream is not None, "the stream must be a pipe"
+        self.seen: list[str] = []
+        self._queued: queue.Queue[str | None] = queue.Queue()
+        self._ended = False
+        threading.Thread(target=self._read, args=(self.stream,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queued.put(line)
+        self._queued.put(None)  # end of the stream
+
+    def _next(self, timeout_s: float) -> str | None:
+        """The next line, or None at the end of the stream; raises queue.Empty after timeout_s."""
+        if self._ended:
+            return None
+        line = self._queued.get(timeout=max(0.0, timeout_s))
+        if line is None:
+            self._ended = True
+        else:
+            self.seen.append(line)
+        return line
+
+    def until(self, last: Callable[[str], bool], timeout_s: float = 600) -> list[str]:
+        """The lines up to the first for which `last` holds. Fails if the stream ends (the child
+        exited) first or `timeout_s` passes."""
+        start = len(self.seen)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"not seen within {timeout_s} s: {self.seen[start:]}"
+            try:
+                line = self._next(min(left, 1.0))
+            except queue.Empty:
+                continue
+            assert line is not None, (
+                f"the stream ended first (exit {self.process.poll()}): {self.seen[start:]}"
+                f"{self._other_stream()}"
+            )
+            if last(line):
+                return self.seen[start:]
+
+    def rest(self, timeout_s: float = 120) -> str:
+        """Everything up to the end of the stream (the child closed it), within `timeout_s`."""
+        start = len(self.seen)
+        deadline = time.monotonic() + timeout_s
+        while not self._ended:
+            left = deadline - time.monotonic()
+            assert left > 0, f"the stream did not end within {timeout_s} s: {self.seen[start:]}"
+            try:
+                self._next(min(left, 1.0))
+            except queue.Empty:
+                continue
+        return "".join(self.seen[start:])
+
+    def _other_stream(self) -> str:
+        """The child's stderr, when it is a pipe this reader does not read and the child exited."""
+        other = self.process.stderr
+        if other is None or other is self.stream or self.process.poll() is None:
+            return ""
+        return "\n" + other.read()
+
+
+def read_until(
+    process: subprocess.Popen[str],
+    last: Callable[[str], bool],
+    timeout_s: float = 600,
+    stream: IO[str] | None = None,
+) -> list[str]:
+    """`process`'s output lines (its stdout, or `stream`) up to the first for which `last` holds.
+    Fails if the process exits first or `timeout_s` passes: no read blocks past the deadline."""
+    return OutputLines(process, stream).until(last, timeout_s)
