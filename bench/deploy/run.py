@@ -57,7 +57,7 @@ def bare_terraform(state_dir: Path) -> dict[str, float]:
 
         times["init"] = timed(init)
         assert terraform is not None
-        variables = stack_variables(target, artifact, settings={})
+        variables = stack_variables(target, project, artifact, settings={})
         plan = None
 
         def make() -> None:

@@ -31,9 +31,10 @@ from process_probes import OutputLines
 from seawall.backend import state_bucket_name, state_key
 from seawall.bootstrap import bootstrap
 from seawall.emulator import Connection, Emulator
-from seawall.project import STATE_DIR_ENV
+from seawall.project import STATE_DIR_ENV, Project
 from seawall.runtime.gateway_process import GatewayProcess
 from seawall.smoke import http_json
+from seawall.stackplan import target_terraform
 from seawall.target import Target
 
 pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
@@ -383,13 +384,40 @@ def test_ctrl_c_during_apply_stops_terraform_and_leaves_no_lock(drill, emulator)
     assert drill.status()["live"] == 1  # an interrupted deploy records nothing
 
 
+def planned_role_names(drill: Drill, plan_file: str, region: str) -> set[str]:
+    """The IAM role names a saved plan would create (`terraform show -json` of it)."""
+    target = Target(env="local", region=region, endpoint_url=drill.endpoint)
+    project = Project(drill.root, state_override=drill.state_dir)
+    terraform = target_terraform(target, project, tf_mirror=drill.env.get("SEAWALL_TF_MIRROR"))
+    document = terraform.show_json(Path(plan_file))
+    return {
+        change["change"]["after"]["name"]
+        for change in document["resource_changes"]
+        if change["type"] == "aws_iam_role" and "create" in change["change"]["actions"]
+    }
+
+
+def role_names(emulator: Emulator) -> set[str]:
+    return {role["RoleName"] for role in emulator.client("iam").list_roles()["Roles"]}
+
+
 def test_a_region_move_serves_the_same_items_in_the_new_region(drill, emulator) -> None:
     with Api(drill, emulator) as api:
         created = sorted(api.create(f"moved-{n}") for n in range(3))
     emulator.client("dynamodb").create_backup(TableName="seawall-local-data", BackupName="drill")
+    # What `seawall plan` shows for the new region is what `seawall deploy` then creates: the IAM
+    # roles carry the region in their names (IAM is account-wide; the first region's stay).
+    planned = drill.seawall("plan", "--json", region=OTHER_REGION)
+    assert planned.returncode == 2, planned.stderr[-3000:]  # changes
+    plan_file = json.loads(planned.stdout)["plan_file"]
+    planned_roles = planned_role_names(drill, plan_file, OTHER_REGION)
+    assert planned_roles, "the plan creates no IAM role"
+    assert all(name.endswith(f"-{OTHER_REGION}") for name in planned_roles), planned_roles
+    roles_before = role_names(emulator)
     started = time.monotonic()
     deployed = drill.seawall("deploy", "--auto-approve", region=OTHER_REGION)
     assert deployed.returncode == 0, deployed.stderr[-3000:]
+    assert role_names(emulator) - roles_before == planned_roles
     restored = drill.seawall("restore-data", "--from-region", REGION, "--json", region=OTHER_REGION)
     assert restored.returncode == 0, restored.stderr[-3000:]
     assert json.loads(restored.stdout)["items"] >= len(created)

@@ -38,18 +38,6 @@ def test_prod_deploys_with_a_canary_by_default() -> None:
     assert default_canary((ROOT / "terraform" / "envs" / "dev.tfvars").read_text()) == ""
 
 
-def test_outside_the_home_region_iam_roles_get_the_region_in_their_names() -> None:
-    from seawall.commands._deploying import away_from_home
-    from seawall.project import Project
-    from seawall.target import Target
-
-    project = Project(ROOT)
-    home = Target(env="dev", region="us-west-2", variables={"log_level": "INFO"})
-    assert away_from_home(home, project) == home
-    moved = away_from_home(Target(env="dev", region="us-east-2"), project)
-    assert moved.variables == {"iam_name_suffix": "-us-east-2"}
-
-
 def test_a_failure_after_the_apply_is_a_failed_deploy_that_rolls_back(
     aws_emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

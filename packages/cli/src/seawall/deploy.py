@@ -259,7 +259,7 @@ class Deployer:
         """Destroy the stack; deletion-protected tables stay. Returns the tables kept."""
         last = self.store.last_good()
         if last is None:  # nothing recorded: the checkout's configuration describes the stack
-            artifact_variables = stack_variables(self.target, self._artifact())
+            artifact_variables = stack_variables(self.target, self.project, self._artifact())
             kept = self._destroy(self._init(self.project), self.project, artifact_variables)
         else:
             with tempfile.TemporaryDirectory(prefix="seawall-destroy-") as scratch:

@@ -46,7 +46,7 @@ def plan_with_preflight(
     artifact = cached_artifact(project.root, project.artifact_store)
     on_progress(f"init ({backend.bucket})")
     terraform = init_backend(target, project, tf_mirror=tf_mirror, on_line=on_terraform_line)
-    variables = stack_variables(target, artifact)
+    variables = stack_variables(target, project, artifact)
     on_progress("plan")
     plan = make_plan(terraform, target, project, variables)
     if not plan.changes and not preflight_unchanged:

@@ -1,7 +1,7 @@
 """The stack's plan for a target: the building blocks `seawall plan` and `seawall deploy` share.
 
     terraform = init_backend(target, project, tf_mirror=...)      # the target's S3 backend
-    variables = stack_variables(target, artifact)                  # tfvars < settings.json < --var
+    variables = stack_variables(target, project, artifact)         # tfvars < settings.json < --var
     plan = make_plan(terraform, target, project, variables)        # -out file, -detailed-exitcode
     plan.document                                                  # `terraform show -json` of it
 
@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from seawall.build import Artifact
+from seawall.emulator import DEFAULT_REGION
 from seawall.envsettings import read_settings
 from seawall.errors import UsageError
 from seawall.project import Project
-from seawall.target import Target
+from seawall.target import Target, tfvars_region
 from seawall.terraform import PLAN_CHANGES, Terraform
 from seawall.tfconfig import terraform_env
 
@@ -78,11 +79,14 @@ def init_backend(
 
 def stack_variables(
     target: Target,
+    project: Project,
     artifact: Artifact,
     settings: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """The -var values of a plan: region and artifact, the environment's stored settings
-    (`settings.json`, read from the state bucket when not given), then the command line's --var."""
+    """The -var values of a plan: region and artifact, the IAM name suffix away from home, the
+    environment's stored settings (`settings.json`, read from the state bucket when not given),
+    then the command line's --var. `seawall plan`, `preflight` and `deploy` all take them from
+    here, so a plan shows exactly what a deploy would apply."""
     if settings is None:
         settings = read_settings(target)
     variables = {
@@ -91,6 +95,7 @@ def stack_variables(
         "function_zip_sha256": artifact.sha256_base64,
         "function_runtime": artifact.runtime,
     }
+    variables.update(region_variables(target, project))
     if target.is_emulator:
         variables["s3_use_path_style"] = "true"  # the emulator serves every bucket on one host
     for name in SETTINGS_VARIABLES:
@@ -98,6 +103,13 @@ def stack_variables(
             variables[name] = str(settings[name])
     variables.update(target.variables)
     return variables
+
+
+def region_variables(target: Target, project: Project) -> dict[str, str]:
+    """Outside the environment's home region (its tfvars' region), the stack's IAM roles carry the
+    region in their names: IAM is account-wide, and the home region's roles still exist."""
+    home = tfvars_region(project.var_file(target.env)) or DEFAULT_REGION
+    return {} if target.region == home else {"iam_name_suffix": f"-{target.region}"}
 
 
 @dataclass(frozen=True)

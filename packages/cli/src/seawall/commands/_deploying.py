@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import re
 import sys
@@ -15,8 +14,6 @@ from seawall.errors import UsageError
 if TYPE_CHECKING:  # imported when a command runs: `seawall --help` stays quick
     from seawall.applyview import ApplyView
     from seawall.deploy import Deployer
-    from seawall.project import Project
-    from seawall.target import Target
 
 _DEPLOY_CANARY = re.compile(r'^\s*deploy_canary\s*=\s*"([^"]*)"', re.MULTILINE)
 
@@ -44,7 +41,7 @@ def deployer(args: argparse.Namespace) -> tuple[Deployer, ApplyView]:
     from seawall.deploy import Deployer  # noqa: PLC0415
     from seawall.target import target_from_args  # noqa: PLC0415
 
-    target = away_from_home(target_from_args(args), project(args))
+    target = target_from_args(args)
     view = ApplyView(sys.stderr)
     return (
         Deployer(
@@ -57,19 +54,6 @@ def deployer(args: argparse.Namespace) -> tuple[Deployer, ApplyView]:
         ),
         view,
     )
-
-
-def away_from_home(target: Target, project: Project) -> Target:
-    """Outside the environment's home region (its tfvars' region), the stack's IAM roles carry the
-    region in their names: IAM is account-wide, and the home region's roles still exist."""
-    from seawall.emulator import DEFAULT_REGION  # noqa: PLC0415
-    from seawall.target import tfvars_region  # noqa: PLC0415
-
-    home = tfvars_region(project.var_file(target.env)) or DEFAULT_REGION
-    if target.region == home or "iam_name_suffix" in target.variables:
-        return target
-    variables = {**target.variables, "iam_name_suffix": f"-{target.region}"}
-    return dataclasses.replace(target, variables=variables)
 
 
 def default_canary(var_file_text: str) -> str:
