@@ -5,6 +5,7 @@ whole body arrived. The same probes run on a deployed stack in tests/conformance
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import socket
@@ -92,6 +93,37 @@ def test_a_whole_request_runs_and_every_response_has_both_ids(served) -> None:
     assert json.loads(response.body) == {"body": '{"a":1}'}
     assert response.getheader("x-amzn-RequestId") == records[0].request_id
     assert response.getheader("x-amz-apigw-id") == records[0].extended_request_id
+
+
+def test_the_servers_end_of_each_connection_sends_without_delay(served) -> None:
+    """TCP_NODELAY on the accepted socket (asyncio does not set it there: an accepted socket's
+    proto reads 0): without it, a keep-alive client's next response waits for its delayed ACK."""
+    address, _ = served
+    client = socket.create_connection(address, timeout=5)
+    try:
+        client.sendall(post(b"1", "Content-Length: 1"))
+        assert client.recv(4096).startswith(b"HTTP/1.1 201")
+        mine = client.getsockname()
+        accepted = [
+            obj
+            for obj in gc.get_objects()
+            if isinstance(obj, socket.socket)
+            and obj.fileno() >= 0
+            and obj.family == socket.AF_INET
+            and obj.type == socket.SOCK_STREAM
+            and _peer(obj) == mine
+        ]
+        assert len(accepted) == 1
+        assert accepted[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        client.close()
+
+
+def _peer(sock: socket.socket) -> object:
+    try:
+        return sock.getpeername()
+    except OSError:  # a listening or closed socket
+        return None
 
 
 def test_keep_alive_serves_requests_in_turn_and_pipelined(served) -> None:

@@ -17,8 +17,10 @@ blocks on function invocations) runs on a thread pool.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import threading
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -117,8 +119,8 @@ class GatewayServer:
             await asyncio.gather(*connections, return_exceptions=True)
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # asyncio sets TCP_NODELAY on TCP transports; said again here because one send per response
-        # without it meets the client's delayed ACK.
+        # One send per response meets the client's delayed ACK without TCP_NODELAY. asyncio sets it
+        # only on sockets whose proto is IPPROTO_TCP, and an accepted socket says proto 0.
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -203,7 +205,7 @@ def _serialize(conn: h11.Connection, method: bytes, response: HttpResponse) -> b
     if "content-length" not in names:
         headers.append(("Content-Length", str(len(response.body))))
     if "date" not in names:
-        headers.append(("Date", formatdate(usegmt=True)))
+        headers.append(("Date", _http_date()))
     data = conn.send(h11.Response(status_code=response.status, headers=headers)) or b""
     if method != b"HEAD" and response.body:
         data += conn.send(h11.Data(data=response.body)) or b""
@@ -224,3 +226,13 @@ async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
 
 
 _LINGER_S = 2.0
+
+
+def _http_date() -> str:
+    return _http_date_of(int(time.time()))
+
+
+@functools.lru_cache(maxsize=1)
+def _http_date_of(second: int) -> str:
+    """The Date header's value, formatted once per second (its resolution)."""
+    return formatdate(second, usegmt=True)

@@ -63,11 +63,14 @@ class LocalRuntime:
         self.pools: dict[str, FunctionPool] = {}
         self._concurrency: dict[str, Concurrency] = {}
 
-        cloudwatch = connection.client("cloudwatch")
+        # The runtime's own bookkeeping calls (metrics, logs, alarm states): their parameters are
+        # built here, and botocore's validation of a thousand datums costs more than the call.
+        internal = Config(parameter_validation=False)
+        cloudwatch = connection.client("cloudwatch", config=internal)
         self.metric_store = MetricStore()
         self._publisher = MetricPublisher(cloudwatch)
         self.metrics = Metrics(self.metric_store, self._publisher)
-        self.log_shipper = LogShipper(connection.client("logs"), self.metrics)
+        self.log_shipper = LogShipper(connection.client("logs", config=internal), self.metrics)
         self.alarms = AlarmEvaluator(
             self.metric_store,
             cloudwatch,

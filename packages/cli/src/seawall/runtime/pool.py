@@ -249,7 +249,12 @@ class Environment:
             result = Invocation(request_id, False, error, elapsed_ms, init_ms, timed_out=timed_out)
         else:
             self._output_done.wait(timeout=2.0)  # so the log reads START, output, END in order
-            max_memory = self.max_memory_mb()
+            peak_kib = answer.get("max_memory_kib")
+            max_memory = (
+                max(1, round(int(peak_kib) / 1024))
+                if isinstance(peak_kib, int)
+                else self.max_memory_mb()
+            )
             result = Invocation(
                 request_id,
                 bool(answer["ok"]),
