@@ -8,6 +8,7 @@ their own, in state directories that share the snapshots (tests/conftest.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from process_probes import read_until
+from process_probes import OutputLines, descendants, gone, read_until
 
 from seawall.build import build_artifact
 from seawall.local_stack import LocalStack
@@ -382,3 +383,52 @@ def test_a_killed_up_leaves_no_settings_file_and_frees_the_state_dir(
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_a_sigkilled_up_leaves_no_terraform_provider_or_emulator_behind(
+    project_root: Path, stack_state_dir: Path, tf_mirror: str | None
+) -> None:
+    """`seawall up` killed with SIGKILL (no teardown of its own can run) while terraform applies:
+    the kernel's parent-death signal ends its children (the emulator, terraform), terraform ends
+    its provider plugins, and nothing of the run is left on the machine."""
+    seawall, env = seawall_command(project_root, stack_state_dir, tf_mirror)
+    # --fresh: a cold apply from an empty emulator (the shared artifact is reused, no build).
+    victim = subprocess.Popen(
+        [*seawall, "up", "--fresh"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    tree: dict[int, str] = {}
+    try:
+        OutputLines(victim, victim.stderr).until(lambda line: line.startswith("seawall: apply..."))
+        # Killed once terraform's apply runs its provider (the plugin terraform starts for it).
+        deadline = time.monotonic() + 120
+        while not any("terraform-provider-" in command for command in tree.values()):
+            assert time.monotonic() < deadline, f"no provider under `seawall up`: {tree}"
+            assert victim.poll() is None, f"`seawall up` exited {victim.returncode} first"
+            tree = descendants(victim.pid)
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+            victim.wait(timeout=10)
+    assert any(command.split()[0].endswith("terraform") for command in tree.values()), tree
+    assert any("seawall.emulator_server" in command for command in tree.values()), tree
+    # terraform stops gracefully on the signal: it waits for the provider's call in flight,
+    # which retries against the emulator that is gone, then ends its plugins.
+    deadline = time.monotonic() + 90
+    left = {
+        pid: command
+        for pid, command in tree.items()
+        if not gone(pid, within_s=max(0.0, deadline - time.monotonic()))
+    }
+    left.update(dict.fromkeys(processes_mentioning(str(stack_state_dir)), "(its state dir)"))
+    for pid in left:  # whatever is left goes now, so that the failure leaves nothing running
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == {}

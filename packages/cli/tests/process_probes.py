@@ -117,3 +117,31 @@ def read_until(
     """`process`'s output lines (its stdout, or `stream`) up to the first for which `last` holds.
     Fails if the process exits first or `timeout_s` passes: no read blocks past the deadline."""
     return OutputLines(process, stream).until(last, timeout_s)
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every living process below `pid` (children, theirs, ...), with its command line (Linux)."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="utf-8", errors="replace") as stat:
+                fields = stat.read().rsplit(") ", 1)[1].split()
+            with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, IndexError):
+            continue  # gone in between
+        if fields[0] != "Z":
+            parents[int(entry.name)] = int(fields[1])
+            commands[int(entry.name)] = command
+    below: dict[int, str] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in below:
+                below[child] = commands[child]
+                frontier.append(child)
+    return below
