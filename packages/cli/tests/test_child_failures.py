@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from seawall import background
+from seawall import background, terraform
 from seawall.command_output import CommandFailed, cmd_output_b
 from seawall.emulator import Emulator, EmulatorError
 from seawall.load.runner import LocustRun, Plan
@@ -49,6 +49,25 @@ def test_a_terraform_failure_has_the_shape_of_every_other_command(tmp_path: Path
     assert_shape(error, title=None, command=shlex.join(error.argv), outcome="exited 1:")
     assert error.argv[0] == terraform.binary
     assert "Reference to undeclared input variable" in error.tail
+
+
+def test_a_terraform_that_hangs_on_its_version_check_is_stopped_and_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A terraform on PATH that never answers `terraform version` (a wrapper stuck downloading):
+    # seawall stops it after the bound and says which command hung, instead of hanging itself.
+    fake = tmp_path / "terraform"
+    fake.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(60)\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(terraform, "VERSION_TIMEOUT_S", 1.0)
+    terraform._check_version.cache_clear()
+    with pytest.raises(CommandFailed) as caught:
+        terraform.find_terraform(str(fake))
+    error = caught.value
+    assert_shape(
+        error, title=None, command=f"{fake} version -json", outcome="did not finish within 1 s"
+    )
+    assert error.hint == f"run `{fake} version` by hand: does it answer?"
 
 
 @pytest.mark.emulator

@@ -89,6 +89,11 @@ def find_terraform(binary: str | None = None) -> str:
     return path
 
 
+# `terraform version` answers in well under a second; a wrapper on PATH (tfenv, tfswitch) may
+# first download the binary. Past this bound it is stuck, and seawall says so instead of hanging.
+VERSION_TIMEOUT_S = 120.0
+
+
 @functools.cache  # one `terraform version` per binary and process, not one per root module
 def _check_version(path: str) -> str:
     _, raw, _ = cmd_output(
@@ -98,6 +103,8 @@ def _check_version(path: str) -> str:
         check=False,
         # `version` is the command that asks checkpoint-api.hashicorp.com for news: not ours.
         env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+        timeout=VERSION_TIMEOUT_S,
+        hint=f"run `{path} version` by hand: does it answer?",
     )
     try:
         version = json.loads(raw)["terraform_version"]
