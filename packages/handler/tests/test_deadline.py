@@ -92,6 +92,7 @@ def test_sdk_retries_are_off_so_retries_happen_once(aws: Env) -> None:
     assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (0.5, 1.0)
 
 
+@pytest.mark.sends_invalid_parameters
 def test_a_request_dynamodb_refuses_fails_at_once_and_is_not_retried(aws: Env) -> None:
     # The clients skip botocore's parameter validation (a sixth of a warm call's CPU), so a
     # parameter that is wrong is refused by DynamoDB itself: that refusal must fail the call at
