@@ -24,15 +24,23 @@ from seawall.runtime.gateway_process import GatewayProcess, GatewayStartError
 from seawall.terraform import Terraform, TerraformError
 
 
-def assert_shape(error: CommandFailed, *, title: str | None, command: str, outcome: str) -> None:
-    """`[title: ]`command` outcome[; its log: path]:` then the tail of the output."""
-    first, _, tail = str(error).partition("\n")
+def assert_shape(
+    error: CommandFailed, *, title: str | None, command: str, outcome: str, output: bool = True
+) -> None:
+    """`[title: ]`command` outcome[; its log: path]:` then the tail of the output (none when the
+    child wrote nothing: `output=False`). The hint, on a line of its own after them, is not part
+    of the shape: it must not stand in for a missing tail."""
+    first, _, tail = error.message.partition("\n")
     prefix = f"{title}: " if title else ""
     assert first.startswith(f"{prefix}`{command}"), first
     assert f"` {outcome}" in first, first
     if error.log_path is not None:
-        assert first.endswith(f"; its log: {error.log_path}:")
-    assert tail.strip(), "the tail of the child's output is missing"
+        assert first.endswith(f"; its log: {error.log_path}" + (":" if output else ""))
+    if output:
+        assert tail.strip(), "the tail of the child's output is missing"
+        assert tail == error.tail
+    else:
+        assert (first, tail) == (error.summary, "")
 
 
 def test_a_terraform_failure_has_the_shape_of_every_other_command(tmp_path: Path) -> None:
@@ -65,7 +73,11 @@ def test_a_terraform_that_hangs_on_its_version_check_is_stopped_and_named(
         terraform.find_terraform(str(fake))
     error = caught.value
     assert_shape(
-        error, title=None, command=f"{fake} version -json", outcome="did not finish within 1 s"
+        error,
+        title=None,
+        command=f"{fake} version -json",
+        outcome="did not finish within 1 s",
+        output=False,  # it wrote nothing before it was stopped
     )
     assert error.hint == f"run `{fake} version` by hand: does it answer?"
 
