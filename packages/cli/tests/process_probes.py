@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO
 
 
@@ -145,3 +146,14 @@ def descendants(pid: int) -> dict[int, str]:
                 below[child] = commands[child]
                 frontier.append(child)
     return below
+
+
+def fake_program(parent: Path, module: str, main: str) -> Path:
+    """A package `module` whose `python -m module` runs `main` (Python source), created in
+    `parent`; put `parent` first on the child's PYTHONPATH and it plays that program (Locust,
+    say) whether or not the real one is installed. Returns `parent`."""
+    package = parent / module
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(main)
+    return parent

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from process_probes import fake_program
 
 from seawall import background, terraform
 from seawall.command_output import CommandFailed, cmd_output_b
@@ -151,23 +152,23 @@ def test_a_background_up_that_exits_shows_its_command_code_and_output(tmp_path: 
     assert "unrecognized arguments: --no-such-option" in error.tail
 
 
-def test_locust_that_fails_by_itself_is_a_command_failure(tmp_path: Path) -> None:
-    # Locust is played by a `locust` package that fails as a broken locustfile makes it fail.
-    fake = tmp_path / "fake" / "locust"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("")
-    (fake / "__main__.py").write_text(
-        "import sys\nprint('Could not find any locustfile!', file=sys.stderr)\nsys.exit(1)\n"
-    )
+def fake_locust_run(tmp_path: Path, main: str, *, duration_s: int) -> LocustRun:
+    """A LocustRun whose `python -m locust` runs `main` instead (no load, no network)."""
     plan = Plan(
         host="http://127.0.0.1:9",
         api_key="k",
         report_dir=tmp_path / "report",
         run_prefix="p ",
-        duration_s=5,
-        extra_env={"PYTHONPATH": str(fake.parent)},
+        duration_s=duration_s,
+        extra_env={"PYTHONPATH": str(fake_program(tmp_path / "fake", "locust", main))},
     )
-    run = LocustRun(plan).start()
+    return LocustRun(plan)
+
+
+def test_locust_that_fails_by_itself_is_a_command_failure(tmp_path: Path) -> None:
+    # Locust is played by a `locust` package that fails as a broken locustfile makes it fail.
+    main = "import sys\nprint('Could not find any locustfile!', file=sys.stderr)\nsys.exit(1)\n"
+    run = fake_locust_run(tmp_path, main, duration_s=5).start()
     assert run.wait(poll=0.1) == 1
     assert run.failure is not None
     assert run.failure.returncode == 1
@@ -181,19 +182,7 @@ def test_locust_that_fails_by_itself_is_a_command_failure(tmp_path: Path) -> Non
 
 
 def test_locust_stopped_by_the_run_bound_is_no_failure(tmp_path: Path) -> None:
-    fake = tmp_path / "fake" / "locust"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("")
-    (fake / "__main__.py").write_text("import time\ntime.sleep(60)\n")
-    plan = Plan(
-        host="http://127.0.0.1:9",
-        api_key="k",
-        report_dir=tmp_path / "report",
-        run_prefix="p ",
-        duration_s=0,
-        extra_env={"PYTHONPATH": str(fake.parent)},
-    )
-    run = LocustRun(plan).start()
+    run = fake_locust_run(tmp_path, "import time\ntime.sleep(60)\n", duration_s=0).start()
     run.started_at -= 1000  # as if the planned duration and its grace had passed
     run.wait(poll=0.1)
     assert run.failure is None

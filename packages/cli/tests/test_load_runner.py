@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from process_probes import gone
+from process_probes import fake_program, gone
 
 # A `seawall loadtest` that has started Locust (a master and one worker), prints their pids, and
 # waits; the test kills it outright (SIGKILL: no Ctrl-C handling runs).
@@ -28,11 +28,8 @@ time.sleep(60)
 def test_locust_dies_with_a_killed_loadtest(tmp_path: Path) -> None:
     # Locust is played by a `locust` package that only waits (no load, no network): first on
     # PYTHONPATH, so `python -m locust` runs it whether or not the real one is installed.
-    fake = tmp_path / "fake" / "locust"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("")
-    (fake / "__main__.py").write_text("import time\ntime.sleep(60)\n")
-    env = {**os.environ, "PYTHONPATH": str(fake.parent)}
+    fake = fake_program(tmp_path / "fake", "locust", "import time\ntime.sleep(60)\n")
+    env = {**os.environ, "PYTHONPATH": str(fake)}
     parent = subprocess.Popen(
         [sys.executable, "-c", PARENT, str(tmp_path / "report")],
         env=env,
