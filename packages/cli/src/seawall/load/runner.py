@@ -177,8 +177,7 @@ class LocustRun:
         deadline = self.started_at + self.plan.planned_s + GRACE_S
         while self.master.poll() is None:
             if time.monotonic() > deadline:
-                self.stop()
-                return self.master.returncode if self.master.returncode is not None else -1
+                return self.stop()  # stopped by us: not a failure of Locust's own
             if on_tick is not None:
                 on_tick(time.monotonic() - self.started_at)
             time.sleep(poll)
