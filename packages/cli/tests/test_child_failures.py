@@ -9,12 +9,14 @@ message the user gets.
 
 from __future__ import annotations
 
+import os
 import shlex
+import signal
 import sys
 from pathlib import Path
 
 import pytest
-from process_probes import fake_program
+from process_probes import fake_program, gone
 
 from seawall import background, terraform
 from seawall.command_output import CommandFailed, cmd_output_b
@@ -197,3 +199,27 @@ def test_a_command_that_does_not_finish_in_time_is_named_with_its_bound() -> Non
     error = caught.value
     assert error.returncode is None
     assert "` did not finish within 1 s:\nscanning" in str(error)
+
+
+# A command that starts a helper of its own (as checkov forks its runners), says the helper's pid,
+# then works on past any bound.
+FORKS_AND_HANGS = (
+    "import subprocess, sys, time\n"
+    "helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+    "print(helper.pid, flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="tied: the launcher is Linux's")
+def test_a_tied_command_that_does_not_finish_in_time_takes_its_own_children_with_it() -> None:
+    with pytest.raises(CommandFailed) as caught:
+        cmd_output_b(sys.executable, "-c", FORKS_AND_HANGS, timeout=5, tied=True)
+    printed = caught.value.tail.split()
+    assert printed, f"the command said nothing within its bound: {caught.value}"
+    helper = int(printed[-1])
+    try:
+        assert gone(helper, within_s=5), "the timed-out command's own child outlived it"
+    finally:
+        if not gone(helper, within_s=0):
+            os.kill(helper, signal.SIGKILL)

@@ -16,7 +16,10 @@ terraform with streamed output) are started by their own modules through `seawal
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
+import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -96,34 +99,52 @@ def cmd_output_b(
 
     `timeout`: a command still running after it is killed and raises CommandFailed. `tied`: run
     through `seawall.launcher` in a session of its own, so that it dies with this process even
-    when this one is killed outright (for commands that run for minutes, such as checkov)."""
+    when this one is killed outright (for commands that run for minutes, such as checkov); when
+    it is killed here (its timeout, Ctrl-C), its whole process group goes with it: the helpers it
+    started (checkov's forked runners) are not left working for no one."""
     command = guarded_command(list(argv)) if tied else list(argv)
     options = child_process_options() if tied else {}
     try:
-        done = subprocess.run(  # noqa: S603 - callers pass an argument vector, never a shell line
+        process = subprocess.Popen(  # noqa: S603 - callers pass an argument vector, not a shell line
             command,
-            input=stdin,
-            capture_output=True,
+            stdin=None if stdin is None else subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             cwd=cwd,
             env=None if env is None else dict(env),
-            check=False,
-            timeout=timeout,
             **options,
         )
-    except subprocess.TimeoutExpired as error:
-        raise CommandFailed(
-            argv,
-            None,
-            error.stdout or b"",
-            error.stderr or b"",
-            outcome=f"did not finish within {timeout:g} s",
-            hint=hint,
-        ) from None
     except OSError as error:
         raise CommandFailed(argv, None, b"", str(error).encode(), hint=hint) from error
-    if check and done.returncode != 0:
-        raise CommandFailed(argv, done.returncode, done.stdout, done.stderr, hint=hint)
-    return done.returncode, done.stdout, done.stderr
+    with process:
+        try:
+            stdout, stderr = process.communicate(stdin, timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            _kill(process, group=tied)
+            raise CommandFailed(
+                argv,
+                None,
+                error.stdout or b"",
+                error.stderr or b"",
+                outcome=f"did not finish within {timeout:g} s",
+                hint=hint,
+            ) from None
+        except BaseException:  # Ctrl-C included: what we started does not outlive the call
+            _kill(process, group=tied)
+            raise
+    if check and process.returncode != 0:
+        raise CommandFailed(argv, process.returncode, stdout, stderr, hint=hint)
+    return process.returncode, stdout, stderr
+
+
+def _kill(process: subprocess.Popen[bytes], *, group: bool) -> None:
+    """SIGKILL the child, or its whole process group when it leads one (a tied child's session:
+    never ours). Reaped when the caller's `with` block ends."""
+    with contextlib.suppress(ProcessLookupError):
+        if group:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
 
 
 def cmd_output(*argv: str, **options: object) -> tuple[int, str, str]:
