@@ -60,7 +60,7 @@ def test_a_failure_after_the_apply_is_a_failed_deploy_that_rolls_back(
             return {"api_url": "http://127.0.0.1:9/v1"}
 
     monkeypatch.setattr(deploy_module, "apply_plan_with_retries", no_apply)
-    monkeypatch.setattr(deploy_module, "smoke_deployment", gateway_down)
+    monkeypatch.setattr(deploy_module, "serving", gateway_down)
     target = Target(env="dev", region="us-west-2", endpoint_url=aws_emulator.endpoint)
     deployer = deploy_module.Deployer(target, Project(ROOT), tf_mirror=None, say=lambda _: None)
     failure = deployer._apply_and_verify(

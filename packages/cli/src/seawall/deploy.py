@@ -12,20 +12,23 @@ unless the caller keeps it to look at (`keep_failed`).
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seawall.canary import CanaryController, CanarySpec
+from seawall.canary import POLL_SECONDS, CanaryController, CanarySpec
 from seawall.canaryprobe import Probe
 from seawall.errors import EXIT_USAGE, SeawallError, UsageError
 from seawall.planflow import plan_with_preflight
 from seawall.plansummary import render, summarize
-from seawall.postdeploy import serving, smoke_deployment, smoke_origin
+from seawall.postdeploy import may_reuse_gateway, serving, smoke_origin
 from seawall.preflight import render_table
 from seawall.project import Project
 from seawall.releases import Release, ReleaseStore, pack_tree
+from seawall.runtime.pool import REFRESH_S
+from seawall.smoke import run_deploy_smoke
 from seawall.stackplan import Plan, init_backend, make_plan, stack_variables
 from seawall.stackrun import (
     ReleaseCheckout,
@@ -36,6 +39,7 @@ from seawall.stackrun import (
 from seawall.target import Target
 from seawall.terraform import Terraform, TerraformError
 from seawall.tfevents import ApplyEvent
+from seawall.timing import Phases
 
 API_FUNCTION = "module.api_function.aws_lambda_function.this"
 
@@ -84,6 +88,8 @@ class Deployer:
         self._on_event = on_event
         self._confirm = confirm
         self.store = ReleaseStore(target.client("s3"), target.backend().bucket, target.env)
+        # Each progress step as a phase: the command prints where the time went.
+        self.phases = Phases(on_start=lambda name: say(f"{name}..."))
 
     @property
     def _work_dir(self) -> Path:
@@ -125,15 +131,16 @@ class Deployer:
                 variables = {**plan.variables, "api_canary": options.canary.variable(stable)}
                 plan = make_plan(terraform, self.target, self.project, variables, out=plan.path)
 
-        failure = self._apply_and_verify(terraform, self.project, plan, canary, options)
-        if failure is not None:
-            self._fail(failure, last, terraform, plan, options)
+        applied = self._apply_and_verify(terraform, self.project, plan, canary, options)
+        if isinstance(applied, str):
+            self._fail(applied, last, terraform, plan, options)
+        self._step("record the release")
         release = self.store.record(
             tree=pack_tree(self.project.root / "terraform"),
             artifact=planned.artifact.path,
             tfvars=self.project.var_file(self.target.env).read_text(),
             variables=recorded_variables(plan.variables),
-            outputs=terraform.outputs(),
+            outputs=applied,
             region=self.target.region,
         )
         self.store.set_live(release.number)
@@ -147,8 +154,11 @@ class Deployer:
         plan: Plan,
         canary: tuple[CanaryController, str] | None,
         options: DeployOptions,
-    ) -> str | None:
-        """None when the plan applied, passed its canary (if any) and its smoke check."""
+    ) -> str | dict[str, Any]:
+        """The stack's outputs when the plan applied, passed its canary (if any) and its smoke
+        check; else what failed."""
+        # Asked before the apply, while the plan's document still describes what it applies.
+        reuse = may_reuse_gateway(self.target, self.project, lambda: plan.document, self._say)
         self._step("apply")
         try:
             apply_plan_with_retries(
@@ -160,41 +170,51 @@ class Deployer:
         # cannot be read, a local gateway that does not start, an alarm that cannot be read) is a
         # failed deploy and rolls back, like a failed smoke check; only Ctrl-C stops short of it.
         try:
+            self._step("outputs")
             outputs = terraform.outputs()
-            if canary is not None and options.canary is not None:
-                failure = self._canary(*canary, options.canary, outputs)
-                if failure is not None:
-                    return failure
-            return self._smoke(project, outputs)
+            return self._verify(project, outputs, canary, options.canary, reuse) or outputs
         except Exception as error:
             return f"checking the applied release failed: {error}"
 
-    def _canary(
+    def _verify(
         self,
-        controller: CanaryController,
-        stable: str,
-        spec: CanarySpec,
+        project: Project,
         outputs: dict[str, Any],
+        canary: tuple[CanaryController, str] | None,
+        spec: CanarySpec | None,
+        reuse: bool,
     ) -> str | None:
-        """Watch the canary with probe traffic flowing (on an emulator, through a local gateway,
-        which also evaluates the stack's alarms); None when the new version took over."""
+        """The canary (if any), then the smoke check, through one gateway on an emulator (see
+        seawall.postdeploy: `reuse` lets a running `seawall up`'s serve); None when both passed."""
+        watched = canary is not None and spec is not None
+        self._step("canary" if watched else "smoke")  # the gateway's start counts to the first
+        with serving(
+            self.target, self.project, outputs, self._work_dir, reuse=reuse, say=self._say
+        ) as url:
+            if canary is not None and spec is not None:
+                failure = self._canary(*canary, spec, url)
+                if failure is not None:
+                    return failure
+                self._step("smoke")
+                # A running gateway's pools check the alias again on the first invocation this
+                # long after their last check: the smoke sees the promoted version only.
+                time.sleep(REFRESH_S)
+            return self._smoke(project, outputs, url)
+
+    def _canary(
+        self, controller: CanaryController, stable: str, spec: CanarySpec, url: str
+    ) -> str | None:
+        """Watch the canary with probe traffic flowing through `url` (on an emulator, a local
+        gateway, which also evaluates the stack's alarms); None when the new version took over."""
         routed = controller.canary_version()
-        with (
-            serving(self.target, self.project, outputs, self._work_dir) as url,
-            Probe(url) as probe,
-        ):
+        with Probe(url) as probe:
             result = controller.watch(stable, routed[1] if routed else stable, spec)
         self._say(f"{result.detail} ({probe.summary()})")
         return None if result.passed else f"canary failed: {result.detail}"
 
-    def _smoke(self, project: Project, outputs: dict[str, Any]) -> str | None:
-        self._step("smoke")
-        smoke = smoke_deployment(
-            self.target,
-            self.project,
-            outputs,
-            smoke_origin(project.var_file(self.target.env)),
-            self._work_dir,
+    def _smoke(self, project: Project, outputs: dict[str, Any], url: str) -> str | None:
+        smoke = run_deploy_smoke(
+            url, str(outputs["api_key"]), smoke_origin(project.var_file(self.target.env))
         )
         if not smoke.passed:
             return f"smoke check failed: {smoke.detail}"
@@ -237,6 +257,7 @@ class Deployer:
             terraform = self._init(checkout.project)
             self._step(f"plan release {number}")
             plan = make_plan(terraform, self.target, checkout.project, checkout.variables())
+            reuse = may_reuse_gateway(self.target, self.project, lambda: plan.document, self._say)
             self._step(f"apply release {number}")
             apply_plan_with_retries(
                 terraform,
@@ -246,7 +267,7 @@ class Deployer:
                 on_event=self._on_event,
                 say=self._say,
             )
-            failure = self._smoke(checkout.project, terraform.outputs())
+            failure = self._verify(checkout.project, terraform.outputs(), None, None, reuse)
         if failure is not None:
             raise DeployFailed(f"release {number} was applied, but its {failure}")
         self.store.set_live(number)
@@ -289,7 +310,7 @@ class Deployer:
     # -- helpers ----------------------------------------------------------------------------
 
     def _step(self, name: str) -> None:
-        self._say(f"{name}...")
+        self.phases.mark(name)
 
     def _init(self, project: Project) -> Terraform:
         return init_backend(self.target, project, tf_mirror=self._tf_mirror)
@@ -303,11 +324,18 @@ class Deployer:
         return cached_artifact(self.project.root, self.project.artifact_store)
 
     def _canary_controller(self, terraform: Terraform) -> CanaryController:
+        poll_seconds = POLL_SECONDS
+        if self.target.is_emulator:
+            from seawall.runtime.local_runtime import local_time_scale  # noqa: PLC0415
+
+            # The local runtime's alarm periods pass N times faster: so does the watch's poll.
+            poll_seconds /= local_time_scale()
         return CanaryController(
             self.target.client("lambda"),
             self.target.client("cloudwatch"),
             str(terraform.outputs()["api_function_name"]),
             on_status=self._say,
+            poll_seconds=poll_seconds,
         )
 
 

@@ -258,7 +258,13 @@ class LocalStack:
                 "region": self.emulator.region,
                 "pid": self.emulator.pid,
             },
-            "gateway": {"url": self.gateway.url, "pid": self.gateway.pid},
+            # The API and stage it serves: `seawall deploy` to this emulator smokes through it.
+            "gateway": {
+                "url": self.gateway.url,
+                "pid": self.gateway.pid,
+                "api_id": str(self.outputs["api_id"]),
+                "stage": str(self.outputs["api_stage"]),
+            },
             "artifact": self.variables(),
             # What `seawall down` stops, this process first (see seawall.background).
             "processes": [

@@ -11,10 +11,11 @@ emulator never reuses another backend's cached state.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from seawall.build import Artifact
 from seawall.emulator import DEFAULT_REGION
 from seawall.envsettings import read_settings
 from seawall.errors import UsageError
+from seawall.initstamp import init_once
 from seawall.project import Project
 from seawall.target import Target, tfvars_region
 from seawall.terraform import PLAN_CHANGES, Terraform
@@ -62,7 +64,8 @@ def init_backend(
     tf_mirror: str | None = None,
     on_line: Callable[[str], None] | None = None,
 ) -> Terraform:
-    """`terraform init` against the target's state bucket (which `seawall bootstrap` creates)."""
+    """`terraform init` against the target's state bucket (which `seawall bootstrap` creates),
+    skipped when the data directory is initialised for the same inputs (seawall.initstamp)."""
     backend = target.backend()
     s3 = target.client("s3")
     try:
@@ -73,7 +76,7 @@ def init_backend(
             hint=f"create it once per account and region: seawall bootstrap --env {target.env}",
         ) from None
     terraform = target_terraform(target, project, tf_mirror=tf_mirror, on_line=on_line)
-    terraform.init(backend_config=backend.init_config())
+    init_once(terraform, backend.init_config())
     return terraform
 
 
@@ -116,8 +119,15 @@ def region_variables(target: Target, project: Project) -> dict[str, str]:
 class Plan:
     path: Path  # the saved plan: `terraform apply <path>` applies exactly this
     changes: bool  # -detailed-exitcode said 2
-    document: dict[str, Any]  # `terraform show -json <path>`
     variables: dict[str, str]  # the -var values it was made with (for the release record)
+    show: Callable[[], dict[str, Any]] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def document(self) -> dict[str, Any]:
+        """`terraform show -json <path>`, read on first use (it starts the provider again: about
+        2 s that a deploy with nothing to change never spends). Read it before another plan is
+        saved to `path`."""
+        return self.show()
 
 
 def plan_path(project: Project, target: Target) -> Path:
@@ -148,8 +158,8 @@ def make_plan(
     return Plan(
         path=path,
         changes=run.returncode == PLAN_CHANGES,
-        document=terraform.show_json(path),
         variables=dict(variables),
+        show=lambda: terraform.show_json(path),
     )
 
 

@@ -14,6 +14,7 @@ import functools
 import ipaddress
 import os
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _TFVARS_REGION = re.compile(r'^\s*region\s*=\s*"([a-z0-9-]+)"\s*(?:#.*)?$', re.MULTILINE)
 # botocore's standard retry mode: throttling and transient errors retried with backoff, 5 attempts.
 _CLIENT_RETRIES = {"mode": "standard", "max_attempts": 5}
+# boto3 sessions are not thread-safe (clients are): preflight makes clients on several threads.
+_SESSION_LOCK = threading.Lock()
 _CREDENTIALS_HINT = (
     "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or AWS_PROFILE, or "
     "pass --profile; renew them if they expired"
@@ -57,9 +60,10 @@ class Target:
         """A boto3 client for `service`, at `endpoint_url` when one is set."""
         from botocore.config import Config  # noqa: PLC0415 - botocore is slow to import
 
-        return self._session.client(
-            service, endpoint_url=self.endpoint_url, config=Config(retries=_CLIENT_RETRIES)
-        )
+        with _SESSION_LOCK:
+            return self._session.client(
+                service, endpoint_url=self.endpoint_url, config=Config(retries=_CLIENT_RETRIES)
+            )
 
     def account_id(self) -> str:
         """The account the credentials belong to (sts:GetCallerIdentity, asked once)."""

@@ -146,6 +146,11 @@ class Terraform:
             self._env["TF_DATA_DIR"] = str(data_dir)
 
     @property
+    def env(self) -> Mapping[str, str]:
+        """The environment every run of this terraform gets."""
+        return self._env
+
+    @property
     def version(self) -> str:
         """This terraform's version (`1.11.4`), checked once per binary and process."""
         return _check_version(self.binary)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from seawall.commands._common import project
+from seawall.commands._common import progress, project
 from seawall.commands._deploying import default_canary, deployer, emit, require_approval
 from seawall.errors import EXIT_OK
 
@@ -65,12 +65,15 @@ def run(args: argparse.Namespace) -> int:
         outcome = deploy.deploy(options)
     finally:
         view.close()
+        deploy.phases.stop()
+        progress(f"phases: {deploy.phases.summary()}")  # where the time went, failed or not
     document = {
         "environment": deploy.target.env,
         "region": deploy.target.region,
         "changed": outcome.release is not None,
         "release": outcome.release.number if outcome.release else None,
         "live": outcome.live,
+        "phases": {name: round(seconds, 2) for name, seconds in deploy.phases.durations.items()},
     }
     if outcome.release:
         human = f"seawall: deployed release {outcome.release.number} to {deploy.target.describe()}"

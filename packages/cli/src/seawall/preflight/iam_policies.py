@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from seawall.preflight.context import Context, client_error_code
 from seawall.preflight.planview import Planned, PlanView
 from seawall.preflight.report import CheckResult
+from seawall.target import Target
 
 INLINE_LIMIT = 10_240
 MANAGED_LIMIT = 6_144
@@ -245,11 +247,19 @@ def _sizes(name: str, what: str, documents: list[Document], limit: int) -> Check
     )
 
 
+ACCOUNT_SUMMARY = "iam.account-summary"
+
+
+def account_summary(target: Target) -> Callable[[], Any]:
+    """IAM's account summary (the role count and quota): read early (seawall.preflight.reads)."""
+    return lambda: target.client("iam").get_account_summary()
+
+
 def _role_count(context: Context) -> CheckResult:
     name = "iam.role-count"
     added = len(context.plan.added("aws_iam_role"))
     try:
-        summary = context.target.client("iam").get_account_summary()["SummaryMap"]
+        summary = context.reads.get(ACCOUNT_SUMMARY, account_summary(context.target))["SummaryMap"]
     except Exception as error:
         return CheckResult(
             name, "warn", f"IAM GetAccountSummary failed: {client_error_code(error)}"

@@ -8,12 +8,14 @@ Service Quotas increase request for every adjustable quota the plan would exceed
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from seawall.preflight.context import Context, client_error_code
 from seawall.preflight.report import CheckResult
+from seawall.target import Target
 
 # AWS keeps at least this much of the account's concurrency unreserved.
 MINIMUM_UNRESERVED = 100
@@ -27,7 +29,7 @@ class CountQuota:
     resource_type: str  # what the plan adds
     default: int  # the documented default
     code: tuple[str, str] | None  # (ServiceCode, QuotaCode) when Service Quotas has it
-    usage: Callable[[Context], int]
+    usage: Callable[[Target], int]
     # where `default` comes from, said in the detail when nothing in the account reports it
     source: str = "documented default"
 
@@ -38,25 +40,25 @@ def _count_pages(client: Any, operation: str, key: str, **kwargs: Any) -> int:
     )
 
 
-def _tables(context: Context) -> int:
-    return _count_pages(context.target.client("dynamodb"), "list_tables", "TableNames")
+def _tables(target: Target) -> int:
+    return _count_pages(target.client("dynamodb"), "list_tables", "TableNames")
 
 
-def _rest_apis(context: Context) -> int:
-    return _count_pages(context.target.client("apigateway"), "get_rest_apis", "items")
+def _rest_apis(target: Target) -> int:
+    return _count_pages(target.client("apigateway"), "get_rest_apis", "items")
 
 
-def _alarms(context: Context) -> int:
-    cloudwatch = context.target.client("cloudwatch")
+def _alarms(target: Target) -> int:
+    cloudwatch = target.client("cloudwatch")
     return _count_pages(cloudwatch, "describe_alarms", "MetricAlarms", AlarmTypes=["MetricAlarm"])
 
 
-def _log_groups(context: Context) -> int:
-    return _count_pages(context.target.client("logs"), "describe_log_groups", "logGroups")
+def _log_groups(target: Target) -> int:
+    return _count_pages(target.client("logs"), "describe_log_groups", "logGroups")
 
 
-def _buckets(context: Context) -> int:
-    return len(context.target.client("s3").list_buckets().get("Buckets", []))
+def _buckets(target: Target) -> int:
+    return len(target.client("s3").list_buckets().get("Buckets", []))
 
 
 COUNT_QUOTAS = (
@@ -91,6 +93,34 @@ def check(context: Context) -> list[CheckResult]:
     return results
 
 
+# -- what is read from the account (seawall.preflight.reads) -----------------------------------
+
+LAMBDA_SETTINGS = "lambda.account-settings"
+DYNAMODB_LIMITS = "dynamodb.limits"
+
+
+def account_reads(target: Target) -> dict[str, Callable[[], Any]]:
+    """The reads of the checks below that do not depend on the plan, by key: asked while
+    terraform plans (seawall.planflow), answered from `context.reads` when a check runs."""
+    reads: dict[str, Callable[[], Any]] = {
+        LAMBDA_SETTINGS: lambda: target.client("lambda").get_account_settings(),
+        DYNAMODB_LIMITS: lambda: target.client("dynamodb").describe_limits(),
+    }
+    for quota in COUNT_QUOTAS:
+        reads[_usage_key(quota)] = functools.partial(quota.usage, target)
+        if quota.code is not None:
+            reads[_quota_key(quota)] = functools.partial(_service_quota, target, quota)
+    return reads
+
+
+def _usage_key(quota: CountQuota) -> str:
+    return f"usage:{quota.name}"
+
+
+def _quota_key(quota: CountQuota) -> str:
+    return f"quota-value:{quota.name}"
+
+
 # -- Lambda concurrency ------------------------------------------------------------------------
 
 
@@ -122,7 +152,10 @@ def _lambda_concurrency(context: Context) -> CheckResult:
     name = "quota.lambda-concurrency"
     delta = reserved_delta(context)
     try:
-        limits = context.target.client("lambda").get_account_settings()["AccountLimit"]
+        settings = context.reads.get(
+            LAMBDA_SETTINGS, lambda: context.target.client("lambda").get_account_settings()
+        )
+        limits = settings["AccountLimit"]
     except Exception as error:
         return CheckResult(
             name,
@@ -162,7 +195,9 @@ def _dynamodb_capacity(context: Context) -> CheckResult:
             read += int(table.after.get("read_capacity") or 0)
             write += int(table.after.get("write_capacity") or 0)
     try:
-        limits = context.target.client("dynamodb").describe_limits()
+        limits = context.reads.get(
+            DYNAMODB_LIMITS, lambda: context.target.client("dynamodb").describe_limits()
+        )
     except Exception as error:
         return CheckResult(
             name, "warn", f"DynamoDB DescribeLimits not answered ({client_error_code(error)})"
@@ -192,7 +227,7 @@ def _dynamodb_capacity(context: Context) -> CheckResult:
 def _count(context: Context, quota: CountQuota) -> CheckResult:
     adds = len(context.plan.added(quota.resource_type))
     try:
-        used = quota.usage(context)
+        used = context.reads.get(_usage_key(quota), lambda: quota.usage(context.target))
     except Exception as error:
         return CheckResult(
             quota.name, "warn", f"could not count {quota.what} ({client_error_code(error)})"
@@ -215,8 +250,13 @@ def quota_value(context: Context, quota: CountQuota) -> tuple[int, str]:
     """The quota's value and where it came from."""
     if quota.code is None:
         return quota.default, quota.source
+    return context.reads.get(_quota_key(quota), lambda: _service_quota(context.target, quota))
+
+
+def _service_quota(target: Target, quota: CountQuota) -> tuple[int, str]:
+    assert quota.code is not None
     service_code, quota_code = quota.code
-    client = context.target.client("service-quotas")
+    client = target.client("service-quotas")
     for operation, source in (
         (client.get_service_quota, "Service Quotas"),
         (client.get_aws_default_service_quota, "Service Quotas default"),

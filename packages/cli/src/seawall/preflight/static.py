@@ -1,8 +1,10 @@
 """Static checks of the Terraform code: `terraform fmt -check` and `validate`, and checkov.
 
 `validate` runs on the stack preflight plans (initialised by the caller, or without a backend in a
-scratch directory); `seawall validate` covers every module too and runs in CI. checkov is optional
-(it pins its own boto3): without it the check warns "not installed" instead of failing.
+scratch directory), unless the caller's plan of that stack succeeded: `terraform plan` runs the
+same validation first (a count = 0 resource with a bad reference fails both), so a second run
+would only cost 2-3 s; `seawall validate` covers every module too and runs in CI. checkov is
+optional (it pins its own boto3): without it the check warns "not installed" instead of failing.
 """
 
 from __future__ import annotations
@@ -22,15 +24,24 @@ from seawall.tfconfig import terraform_env
 CHECKOV_TIMEOUT_S = 600
 
 
+CHECKOV_READ = "static.checkov"
+FMT_READ = "static.fmt"
+
+
 def check(context: Context) -> list[CheckResult]:
-    return [_validate(context), _checkov(context)]
+    # checkov reads the tree, not the plan: seawall.planflow starts it while terraform plans.
+    checkov = context.reads.get(CHECKOV_READ, lambda: _checkov(context))
+    return [_validate(context), checkov]
 
 
 def _validate(context: Context) -> CheckResult:
     name = "static.terraform-validate"
     project = context.project
+    validated = "validate"
     try:
-        if context.terraform is not None:
+        if context.plan_validated:
+            validated = "validate (done by the plan)"
+        elif context.terraform is not None:
             context.terraform.validate()
         else:
             with tempfile.TemporaryDirectory(prefix="seawall-preflight-") as scratch:
@@ -38,21 +49,30 @@ def _validate(context: Context) -> CheckResult:
                 terraform = Terraform(project.stack_dir, data_dir=Path(scratch), env=env)
                 terraform.init(backend=False)
                 terraform.validate()
-        Terraform(project.root / "terraform", env=dict(os.environ)).fmt_check()
+        context.reads.get(FMT_READ, lambda: fmt_check(project.root))
     except TerraformError as error:
         first = str(error).splitlines()[0]
         return CheckResult(name, "fail", first, "run `seawall validate` and fix what it reports")
-    return CheckResult(name, "pass", "terraform fmt -check and validate: clean")
+    return CheckResult(name, "pass", f"terraform fmt -check and {validated}: clean")
+
+
+def fmt_check(project_root: Path) -> None:
+    """`terraform fmt -check` of the whole tree; raises TerraformError with the diff."""
+    Terraform(project_root / "terraform", env=dict(os.environ)).fmt_check()
 
 
 def _checkov(context: Context) -> CheckResult:
+    return checkov_result(context.project.root)
+
+
+def checkov_result(project_root: Path) -> CheckResult:
     name = "static.checkov"
     binary = shutil.which("checkov")
     if binary is None:
         return CheckResult(
             name, "warn", "checkov is not installed", "pip install checkov, or: nox -s checkov"
         )
-    argv = (binary, "-d", str(context.project.root / "terraform"), "-o", "json", "--quiet")
+    argv = (binary, "-d", str(project_root / "terraform"), "-o", "json", "--quiet")
     try:
         # Tied: checkov runs in a session of its own, so it must be tied to our life explicitly
         # or a killed preflight leaves it scanning for up to 10 minutes.
