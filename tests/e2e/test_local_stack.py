@@ -192,6 +192,7 @@ def test_outputs_command_prints_the_local_api(stack: LocalStack) -> None:
         capture_output=True,
         text=True,
         env=env,
+        timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -257,7 +258,12 @@ def test_seawall_up_serves_until_ctrl_c_then_cleans_up(
         summary = read_until(up, lambda line: line.startswith("  try"))  # the summary's last
         assert summary[0].startswith("seawall: the local stack is up"), summary
         outputs = subprocess.run(
-            [*seawall, "outputs", "--json"], capture_output=True, text=True, env=env, check=False
+            [*seawall, "outputs", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
         )
         assert outputs.returncode == 0, outputs.stderr
         values = json.loads(outputs.stdout)
@@ -295,7 +301,12 @@ def test_detach_serves_in_the_background_until_down(
         assert [entry["role"] for entry in session["processes"]] == ["up", "emulator", "gateway"]
         assert all(running(pid) for pid in recorded)  # still serving after `up` returned
         outputs = subprocess.run(
-            [*seawall, "outputs", "--json"], capture_output=True, text=True, env=env, check=False
+            [*seawall, "outputs", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
         )
         assert outputs.returncode == 0, outputs.stderr
         status, _, body = http_json("GET", f"{json.loads(outputs.stdout)['api_url']}/health")
@@ -309,7 +320,9 @@ def test_detach_serves_in_the_background_until_down(
     assert not [pid for pid in recorded if running(pid)]
     assert processes_mentioning(str(stack_state_dir)) == []
     assert not session_path.exists()
-    again = subprocess.run([*seawall, "down"], capture_output=True, text=True, env=env, check=False)
+    again = subprocess.run(
+        [*seawall, "down"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     assert again.returncode == 0
     assert "no local stack runs" in again.stderr
 
