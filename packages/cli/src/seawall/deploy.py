@@ -29,7 +29,13 @@ from seawall.project import Project
 from seawall.releases import Release, ReleaseStore, pack_tree
 from seawall.runtime.pool import REFRESH_S
 from seawall.smoke import run_deploy_smoke
-from seawall.stackplan import Plan, init_backend, make_plan, stack_variables
+from seawall.stackplan import (
+    Plan,
+    applied_outputs,
+    init_backend,
+    make_plan,
+    stack_variables,
+)
 from seawall.stackrun import (
     ReleaseCheckout,
     apply_plan_with_retries,
@@ -171,7 +177,7 @@ class Deployer:
         # failed deploy and rolls back, like a failed smoke check; only Ctrl-C stops short of it.
         try:
             self._step("outputs")
-            outputs = terraform.outputs()
+            outputs = applied_outputs(terraform, self.target)
             return self._verify(project, outputs, canary, options.canary, reuse) or outputs
         except Exception as error:
             return f"checking the applied release failed: {error}"
@@ -267,7 +273,8 @@ class Deployer:
                 on_event=self._on_event,
                 say=self._say,
             )
-            failure = self._verify(checkout.project, terraform.outputs(), None, None, reuse)
+            outputs = applied_outputs(terraform, self.target)
+            failure = self._verify(checkout.project, outputs, None, None, reuse)
         if failure is not None:
             raise DeployFailed(f"release {number} was applied, but its {failure}")
         self.store.set_live(number)
