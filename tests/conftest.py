@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,15 @@ from seawall.project import Project
 from seawall.runtime.alarms import TIME_SCALE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the `seawall` processes the tests start, however the run itself was started.
+    A shell without job control starts a background command (`nox -s tests &`) with SIGINT
+    ignored, and children inherit that: the drills that press Ctrl-C would see nothing happen.
+    A handler of this process is reset to the default in every child it execs."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
