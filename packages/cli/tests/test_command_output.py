@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,29 @@ def test_a_missing_program_is_a_command_failure_not_an_oserror() -> None:
     with pytest.raises(CommandFailed, match="could not be started") as caught:
         cmd_output_b("seawall-no-such-program")
     assert caught.value.returncode is None
+
+
+def test_a_command_is_killed_when_its_stop_event_is_set_and_keeps_what_it_printed(
+    tmp_path: Path,
+) -> None:
+    started = tmp_path / "started"
+    script = (
+        f"import pathlib, time; print('scanning', flush=True); "
+        f"pathlib.Path({str(started)!r}).touch(); time.sleep(60)"
+    )
+    stop = threading.Event()
+
+    def stop_once_started() -> None:
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+
+    threading.Thread(target=stop_once_started, daemon=True).start()
+    with pytest.raises(CommandFailed) as caught:
+        cmd_output_b(sys.executable, "-c", script, tied=True, stop=stop, timeout=120)
+    assert caught.value.outcome == "was stopped"
+    assert caught.value.tail == "scanning"
 
 
 def test_the_build_reports_pip_failures_through_it(tmp_path: Path) -> None:

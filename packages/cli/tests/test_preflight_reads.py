@@ -3,14 +3,18 @@ the way they did when each check asked for itself; validate is not run twice aft
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from process_probes import gone
 from test_preflight import by_name, context, lambda_client, stubbed
 
-from seawall.preflight import account_reads, quotas, run_preflight, static
+from seawall.preflight import account_reads, quotas, run_preflight, static, tree_reads
 from seawall.preflight.reads import AccountReads
 from seawall.project import Project
 from seawall.target import Target
@@ -154,3 +158,32 @@ def test_every_account_read_has_a_key_of_its_own() -> None:
     keys = set(account_reads(Target(env="dev", region="us-west-2")))
     assert {quotas.LAMBDA_SETTINGS, quotas.DYNAMODB_LIMITS, "iam.account-summary"} <= keys
     assert len([key for key in keys if key.startswith("usage:")]) == len(quotas.COUNT_QUOTAS)
+
+
+def test_closing_the_reads_kills_a_checkov_still_scanning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C during the plan reaches only the main thread, whose `finally` closes the reads; a
+    # checkov left scanning on a read's thread (its own session: no Ctrl-C) held the exit.
+    pid_file = tmp_path / "checkov.pid"
+    fake = tmp_path / "checkov"  # says who it is, then scans "forever" (60 s)
+    fake.write_text(
+        f"#!/bin/sh\necho $$ > {pid_file}.tmp && mv {pid_file}.tmp {pid_file}\nexec sleep 60\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    reads = AccountReads()
+    reads.start(tree_reads(Project(tmp_path), reads))
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    checkov_pid = int(pid_file.read_text())
+    try:
+        reads.close()
+        result = reads.get(static.CHECKOV_READ, lambda: None)
+        assert result.status == "warn"
+        assert "was stopped" in result.detail
+        assert gone(checkov_pid, within_s=10), "checkov outlived the closed reads"
+    finally:
+        if not gone(checkov_pid, within_s=0):
+            os.kill(checkov_pid, signal.SIGKILL)

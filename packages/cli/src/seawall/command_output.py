@@ -21,6 +21,8 @@ import os
 import shlex
 import signal
 import subprocess
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -30,6 +32,8 @@ from seawall.launcher import child_process_options, guarded_command
 #: How much of a failed command's output the error keeps (its end: where the reason usually is).
 OUTPUT_TAIL = 3000
 OUTPUT_TAIL_LINES = 40
+#: How often a command that can be stopped (`stop=`) looks at its event.
+STOP_POLL_S = 0.1
 
 
 def _text(output: bytes | str) -> str:
@@ -94,6 +98,7 @@ def cmd_output_b(
     hint: str | None = None,
     timeout: float | None = None,
     tied: bool = False,
+    stop: threading.Event | None = None,
 ) -> tuple[int, bytes, bytes]:
     """Run `argv` to completion; (returncode, stdout, stderr). `hint` goes with a failure.
 
@@ -101,7 +106,9 @@ def cmd_output_b(
     through `seawall.launcher` in a session of its own, so that it dies with this process even
     when this one is killed outright (for commands that run for minutes, such as checkov); when
     it is killed here (its timeout, Ctrl-C), its whole process group goes with it: the helpers it
-    started (checkov's forked runners) are not left working for no one."""
+    started (checkov's forked runners) are not left working for no one. `stop`: an event that,
+    once set, kills the command the same way and raises CommandFailed ("was stopped"): for a
+    command run on a worker thread, which Ctrl-C does not interrupt (checkov during the plan)."""
     command = guarded_command(list(argv)) if tied else list(argv)
     options = child_process_options() if tied else {}
     try:
@@ -118,7 +125,12 @@ def cmd_output_b(
         raise CommandFailed(argv, None, b"", str(error).encode(), hint=hint) from error
     with process:
         try:
-            stdout, stderr = process.communicate(stdin, timeout=timeout)
+            stdout, stderr = _communicate(process, stdin, timeout, stop)
+        except _Stopped as stopped:
+            _kill(process, group=tied)
+            raise CommandFailed(
+                argv, None, stopped.stdout, stopped.stderr, outcome="was stopped", hint=hint
+            ) from None
         except subprocess.TimeoutExpired as error:
             _kill(process, group=tied)
             raise CommandFailed(
@@ -135,6 +147,35 @@ def cmd_output_b(
     if check and process.returncode != 0:
         raise CommandFailed(argv, process.returncode, stdout, stderr, hint=hint)
     return process.returncode, stdout, stderr
+
+
+class _Stopped(Exception):
+    def __init__(self, stdout: bytes, stderr: bytes) -> None:
+        super().__init__("stopped")
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def _communicate(
+    process: subprocess.Popen[bytes],
+    stdin: bytes | None,
+    timeout: float | None,
+    stop: threading.Event | None,
+) -> tuple[bytes, bytes]:
+    """`process.communicate`, looking at `stop` every STOP_POLL_S while it waits (communicate
+    keeps what was read across the retries: nothing is lost)."""
+    if stop is None:
+        return process.communicate(stdin, timeout=timeout)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        left = STOP_POLL_S if deadline is None else deadline - time.monotonic()
+        try:
+            return process.communicate(stdin, timeout=max(0.0, min(STOP_POLL_S, left)))
+        except subprocess.TimeoutExpired as error:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise
+            if stop.is_set():
+                raise _Stopped(error.stdout or b"", error.stderr or b"") from None
 
 
 def _kill(process: subprocess.Popen[bytes], *, group: bool) -> None:

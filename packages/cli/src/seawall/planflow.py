@@ -63,14 +63,14 @@ def plan_with_preflight(
     reads = AccountReads().start(account_reads(target))
     try:
         if preflight_unchanged:  # checked whatever the plan says; else only once it changes
-            reads.start(tree_reads(project))
+            reads.start(tree_reads(project, reads))
         on_progress("plan")
         plan = make_plan(terraform, target, project, variables)
         if not plan.changes and not preflight_unchanged:
             return PlannedChange(
                 artifact=artifact, terraform=terraform, plan=plan, report=PreflightReport()
             )
-        reads.start(tree_reads(project))
+        reads.start(tree_reads(project, reads))
         on_progress("preflight")
         report = run_preflight(
             target,

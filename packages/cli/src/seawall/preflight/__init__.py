@@ -56,12 +56,13 @@ def account_reads(target: Target) -> dict[str, Callable[[], Any]]:
     }
 
 
-def tree_reads(project: Project) -> dict[str, Callable[[], Any]]:
+def tree_reads(project: Project, reads: AccountReads) -> dict[str, Callable[[], Any]]:
     """checkov's scan of the Terraform tree (seconds of CPU when it is installed) and `terraform
     fmt -check`: start them while terraform plans when the plan will be checked whatever it
-    says, else once it has changes (they then run beside `terraform show`)."""
+    says, else once it has changes (they then run beside `terraform show`). checkov is killed
+    when `reads` is closed before it ends (Ctrl-C, a plan that fails)."""
     return {
-        static.CHECKOV_READ: lambda: static.checkov_result(project.root),
+        static.CHECKOV_READ: lambda: static.checkov_result(project.root, stop=reads.stopping),
         static.FMT_READ: lambda: static.fmt_check(project.root),
     }
 

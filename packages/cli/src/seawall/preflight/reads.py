@@ -4,7 +4,9 @@ Most of what preflight asks the account does not depend on the plan: the Lambda 
 limits, how many tables, APIs, alarms, log groups and buckets exist, the Service Quotas values.
 `seawall.planflow` starts those reads on threads while `terraform plan` runs (`start`), and a check
 that needs one waits for its answer (`get`): the plan and the reads overlap instead of adding up.
-A read that failed raises its error in `get`, where the check handles it as before.
+A read that failed raises its error in `get`, where the check handles it as before. A read that
+runs a command (checkov) is given `stopping`, which `close()` sets: Ctrl-C interrupts only the main
+thread, and a command still running on a read's thread would otherwise hold the exit until it ends.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class AccountReads:
         self._answers: dict[str, Future[Any]] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        #: Set by close(): the commands reads still run are killed (cmd_output_b's `stop`).
+        self.stopping = threading.Event()
 
     def start(self, reads: Mapping[str, Callable[[], Any]]) -> AccountReads:
         """Ask each read not asked yet on a background thread; returns at once."""
@@ -53,7 +57,8 @@ class AccountReads:
         return answer.result()
 
     def close(self) -> None:
-        """Stop the threads; reads still running finish, their answers are dropped."""
+        """Stop the threads: reads still running are dropped, and the commands they run killed."""
+        self.stopping.set()
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from seawall.command_output import CommandFailed, cmd_output_b
@@ -65,7 +66,8 @@ def _checkov(context: Context) -> CheckResult:
     return checkov_result(context.project.root)
 
 
-def checkov_result(project_root: Path) -> CheckResult:
+def checkov_result(project_root: Path, *, stop: threading.Event | None = None) -> CheckResult:
+    """checkov's verdict on the tree; `stop` set while it scans kills it (a warn result)."""
     name = "static.checkov"
     binary = shutil.which("checkov")
     if binary is None:
@@ -77,7 +79,7 @@ def checkov_result(project_root: Path) -> CheckResult:
         # Tied: checkov runs in a session of its own, so it must be tied to our life explicitly
         # or a killed preflight leaves it scanning for up to 10 minutes.
         returncode, stdout, stderr = cmd_output_b(
-            *argv, check=False, timeout=CHECKOV_TIMEOUT_S, tied=True
+            *argv, check=False, timeout=CHECKOV_TIMEOUT_S, tied=True, stop=stop
         )
     except CommandFailed as error:  # it could not start, or did not finish in time
         return CheckResult(name, "warn", f"checkov gave no result: {error.one_line()}")
