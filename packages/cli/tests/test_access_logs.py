@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
+from fake_clock import FakeClock
 
 from seawall.runtime.access_logs import AccessLogSettings, FirehoseBuffer, render
 from seawall.runtime.alarms import ALARM, AlarmEvaluator
@@ -104,13 +105,6 @@ def test_the_destination_names_a_firehose_stream() -> None:
     assert AccessLogSettings("$context.requestId", group).firehose_stream is None
 
 
-class _Clock:
-    now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def stream(aws_emulator: Any) -> tuple[str, str]:
     """A Firehose stream writing to a fresh bucket, buffering 60 s / 1 MB as envs/local.tfvars."""
@@ -144,7 +138,7 @@ def test_one_object_per_buffer_when_the_interval_has_passed(
     aws_emulator: Any, stream: tuple[str, str]
 ) -> None:
     name, bucket = stream
-    clock = _Clock()
+    clock = FakeClock()
     buffer = FirehoseBuffer(aws_emulator.client("firehose"), name, clock=clock)
     assert buffer.interval_s == 60
     buffer.add('{"requestId": "a"}')
@@ -205,7 +199,7 @@ def test_deliveries_publish_firehose_metrics_and_refused_ones_put_the_alarm_in_a
     gone (as a wrong bucket policy or key would make it on AWS): every delivery fails, Success
     0, and the stack's delivery alarm is ALARM in the emulator after three of five minutes."""
     name, bucket = stream
-    wall = _Clock()
+    wall = FakeClock()
     wall.now = 2_000_000_000.0
     store = MetricStore(wall)
     # No SDK retries: a refused delivery fails at once (the runtime's own client retries).

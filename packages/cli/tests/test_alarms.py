@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import pytest
+from fake_clock import FakeClock
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -130,14 +131,6 @@ def test_statistics_of_a_period() -> None:
     assert statistic("Sum", []) is None
 
 
-class _Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 ERRORS_ALARM = {
     "AlarmName": "seawall-local-api-errors",
     "AlarmArn": "arn:aws:cloudwatch:us-west-2:123456789012:alarm:seawall-local-api-errors",
@@ -155,7 +148,7 @@ ERRORS_ALARM = {
 
 
 def test_datapoints_come_from_the_store_per_period_with_the_time_scale() -> None:
-    clock = _Clock(1_000_040.0)  # 20 s into a minute
+    clock = FakeClock(1_000_040.0)  # 20 s into a minute
     store = MetricStore(clock)
     metrics = Metrics(store, clock=clock)
     spec = alarm_spec(ERRORS_ALARM)
@@ -192,7 +185,7 @@ def test_errors_alarm_goes_to_alarm_in_the_emulator_and_notifies_its_topic(
     alarm = {k: v for k, v in ERRORS_ALARM.items() if k not in ("AlarmArn",)}
     cloudwatch.put_metric_alarm(**alarm, AlarmActions=[topic], OKActions=[topic])
     try:
-        clock = _Clock(2_000_000_000.0)
+        clock = FakeClock(2_000_000_000.0)
         store = MetricStore(clock)
         metrics = Metrics(store, clock=clock)
         evaluator = AlarmEvaluator(store, cloudwatch, sns, region="us-west-2", clock=clock)

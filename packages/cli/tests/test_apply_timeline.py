@@ -3,18 +3,12 @@ the state records."""
 
 from __future__ import annotations
 
+from fake_clock import FakeClock
+
 from seawall.apply_timeline import ApplyTimeline, state_dependencies
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def feed(timeline: ApplyTimeline, clock: Clock, events: list[tuple[float, str]]) -> None:
+def feed(timeline: ApplyTimeline, clock: FakeClock, events: list[tuple[float, str]]) -> None:
     for at, line in events:
         clock.now = at
         timeline.on_line(line)
@@ -33,8 +27,8 @@ DEPENDENCIES = {
 }
 
 
-def stack_apply() -> tuple[ApplyTimeline, Clock]:
-    clock = Clock()
+def stack_apply() -> tuple[ApplyTimeline, FakeClock]:
+    clock = FakeClock()
     timeline = ApplyTimeline(clock)
     feed(
         timeline,
@@ -91,7 +85,7 @@ def test_instances_of_a_dependency_are_found_by_their_keys() -> None:
     timeline, _ = stack_apply()
     chain = timeline.chain({**DEPENDENCIES, REDRIVE: ["module.jobs.aws_sqs_queue.this"]})
     assert REDRIVE not in [step.address for step in chain]  # ended at 55.4, lifecycle at 61.2
-    redrive_only = ApplyTimeline(Clock())
+    redrive_only = ApplyTimeline(FakeClock())
     redrive_only.steps = {k: v for k, v in timeline.steps.items() if k in (QUEUE, REDRIVE)}
     chain = redrive_only.chain({REDRIVE: ["module.jobs.aws_sqs_queue.this"]})
     assert [step.address for step in chain] == [QUEUE, REDRIVE]
@@ -133,7 +127,7 @@ def test_state_dependencies_name_instances_as_terraform_prints_them() -> None:
 
 
 def test_an_apply_that_changed_nothing_says_so() -> None:
-    clock = Clock()
+    clock = FakeClock()
     timeline = ApplyTimeline(clock)
     feed(timeline, clock, [(4.0, "No changes. Your infrastructure matches the configuration.")])
     clock.now = 5.0

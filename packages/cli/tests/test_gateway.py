@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from fake_clock import FakeClock
 
 from seawall.runtime.events import HttpRequest
 from seawall.runtime.gateway import Gateway
@@ -260,7 +261,7 @@ def test_throttled_and_over_quota_requests_get_429s_through_the_apis_gateway_res
             stage_throttles={},
         )
     )
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     gateway.throttler = Throttler(clock=clock, wall_clock=clock)
     answers = [get(gateway, "/items/7", key=KEY) for _ in range(3)]
     assert [status for status, _, _ in answers] == [200, 200, 429]
@@ -275,11 +276,3 @@ def test_throttled_and_over_quota_requests_get_429s_through_the_apis_gateway_res
     assert (status, body) == (429, {"message": "Limit Exceeded"})
     assert RECORDS[-1].error_response_type == "QUOTA_EXCEEDED"
     assert get(gateway, "/health")[0] == 200  # no key required: no usage plan applies
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now

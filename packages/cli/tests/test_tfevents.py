@@ -10,6 +10,7 @@ import io
 import json
 
 import pytest
+from fake_clock import FakeClock
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,16 +34,8 @@ def provider_error(code: str, status: int = 400) -> Diagnostic:
     )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_progress_counts_done_of_total_and_names_the_slowest_in_flight() -> None:
-    clock = Clock()
+    clock = FakeClock()
     progress = ApplyProgress(clock=clock)
     for address in ("a.x", "a.y", "a.z"):
         progress.update(parse_event(message("planned_change", address, action="create")))  # type: ignore[arg-type]
@@ -61,7 +54,7 @@ def test_progress_counts_done_of_total_and_names_the_slowest_in_flight() -> None
 
 def test_the_live_line_rewrites_itself_and_ends_with_a_newline() -> None:
     stream = io.StringIO()
-    view = ApplyView(stream, live=True, clock=Clock())
+    view = ApplyView(stream, live=True, clock=FakeClock())
     view(parse_event(message("planned_change", "a.x", action="create")))  # type: ignore[arg-type]
     view(parse_event(message("apply_start", "a.x", action="create")))  # type: ignore[arg-type]
     view(parse_event(message("apply_complete", "a.x", action="create")))  # type: ignore[arg-type]

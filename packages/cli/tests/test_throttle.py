@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import calendar
 
+from fake_clock import FakeClock
 from hypothesis import given
 from hypothesis import strategies as st
 
 from seawall.runtime.restapi import ApiKey, Quota, Resource, RestApi, Throttle, UsagePlan
 from seawall.runtime.throttle import QuotaCounter, Throttler, TokenBucket, period_start
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
 
 throttles = st.builds(Throttle, rate=st.floats(0.5, 200, allow_nan=False), burst=st.integers(1, 50))
 gaps = st.lists(st.floats(0, 2, allow_nan=False), min_size=1, max_size=300)
@@ -26,7 +18,7 @@ gaps = st.lists(st.floats(0, 2, allow_nan=False), min_size=1, max_size=300)
 
 @given(throttles, gaps)
 def test_a_bucket_never_grants_more_than_burst_plus_rate_times_elapsed(throttle, arrivals) -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     bucket = TokenBucket(throttle, clock)
     start, granted = clock.now, 0
     for gap in arrivals:
@@ -37,7 +29,7 @@ def test_a_bucket_never_grants_more_than_burst_plus_rate_times_elapsed(throttle,
 
 @given(throttles, st.integers(1, 100))
 def test_a_client_within_the_rate_is_never_throttled(throttle, count) -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     bucket = TokenBucket(throttle, clock)
     for _ in range(count):
         assert bucket.take()
@@ -46,7 +38,7 @@ def test_a_client_within_the_rate_is_never_throttled(throttle, count) -> None:
 
 @given(throttles)
 def test_a_full_bucket_takes_a_burst_at_once_and_refuses_the_next(throttle) -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     bucket = TokenBucket(throttle, clock)
     assert all(bucket.take() for _ in range(throttle.burst))
     assert not bucket.take()
@@ -102,25 +94,25 @@ def admitted(throttler: Throttler, count: int, *args) -> list[str | None]:
 
 
 def test_each_api_key_has_its_own_bucket() -> None:
-    throttler = Throttler(clock=FakeClock(), wall_clock=FakeClock())
+    throttler = Throttler(clock=FakeClock(1000.0), wall_clock=FakeClock(1000.0))
     assert admitted(throttler, 3, api(), "/items", "GET", KEY_A) == [None, None, "THROTTLED"]
     assert throttler.admit(api(), "/items", "POST", KEY_B) is None  # B is not A
 
 
 def test_a_plans_method_limit_replaces_its_key_limit_for_that_method() -> None:
-    throttler = Throttler(clock=FakeClock(), wall_clock=FakeClock())
+    throttler = Throttler(clock=FakeClock(1000.0), wall_clock=FakeClock(1000.0))
     assert admitted(throttler, 2, api(), "/slow", "GET", KEY_A) == [None, "THROTTLED"]
 
 
 def test_the_stage_limit_is_per_method_and_a_method_setting_overrides_it() -> None:
-    throttler = Throttler(clock=FakeClock(), wall_clock=FakeClock())
+    throttler = Throttler(clock=FakeClock(1000.0), wall_clock=FakeClock(1000.0))
     assert admitted(throttler, 4, api(), "/items", "GET", None) == [None] * 3 + ["THROTTLED"]
     assert throttler.admit(api(), "/items", "DELETE", None) is None  # another method's bucket
     assert admitted(throttler, 6, api(), "/hot", "GET", None) == [None] * 5 + ["THROTTLED"]
 
 
 def test_changed_limits_take_effect_on_the_next_request() -> None:
-    throttler = Throttler(clock=FakeClock(), wall_clock=FakeClock())
+    throttler = Throttler(clock=FakeClock(1000.0), wall_clock=FakeClock(1000.0))
     tight = {("*", "*"): Throttle(1, 1)}
     assert admitted(throttler, 2, api(stage_throttles=tight), "/items", "GET", None) == [
         None,
@@ -132,8 +124,8 @@ def test_changed_limits_take_effect_on_the_next_request() -> None:
 def test_quota_is_counted_per_key_and_throttled_requests_do_not_count() -> None:
     plan = UsagePlan("plan1", Throttle(1, 1), Quota(2, "DAY"))
     limited = api(usage_plans={"plan1": plan}, stage_throttles={})
-    clock = FakeClock()
-    throttler = Throttler(clock=clock, wall_clock=FakeClock())
+    clock = FakeClock(1000.0)
+    throttler = Throttler(clock=clock, wall_clock=FakeClock(1000.0))
     outcomes = []
     for _ in range(3):
         outcomes += admitted(throttler, 2, limited, "/items", "GET", KEY_A)
