@@ -85,6 +85,32 @@ def test_a_terraform_that_hangs_on_its_version_check_is_stopped_and_named(
     assert error.hint == f"run `{fake} version` by hand: does it answer?"
 
 
+def test_a_terraform_output_that_never_ends_is_stopped_and_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # `terraform output` reads the state from its backend: one that never answers would hold
+    # seawall forever. This terraform answers its version check, then hangs on every command.
+    fake = tmp_path / "terraform"
+    fake.write_text(
+        f"#!{sys.executable}\nimport json, sys, time\n"
+        "if sys.argv[1:2] == ['version']:\n"
+        "    print(json.dumps({'terraform_version': '1.11.4'}))\n"
+        "    sys.exit(0)\n"
+        "print('reading the state...', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(terraform, "CAPTURE_TIMEOUT_S", 1.0)
+    module = tmp_path / "module"
+    module.mkdir()
+    with pytest.raises(TerraformError) as caught:
+        Terraform(module, binary=str(fake), data_dir=tmp_path / "data").outputs()
+    error = caught.value
+    assert error.returncode is None
+    assert_shape(error, title=None, command=f"{fake} output", outcome="did not finish within 1 s:")
+    assert error.tail == "reading the state..."
+
+
 @pytest.mark.emulator
 def test_a_gateway_that_does_not_start_says_how_it_ended_and_what_it_logged(
     tmp_path: Path,

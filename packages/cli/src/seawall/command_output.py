@@ -99,6 +99,7 @@ def cmd_output_b(
     timeout: float | None = None,
     tied: bool = False,
     stop: threading.Event | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> tuple[int, bytes, bytes]:
     """Run `argv` to completion; (returncode, stdout, stderr). `hint` goes with a failure.
 
@@ -108,7 +109,8 @@ def cmd_output_b(
     it is killed here (its timeout, Ctrl-C), its whole process group goes with it: the helpers it
     started (checkov's forked runners) are not left working for no one. `stop`: an event that,
     once set, kills the command the same way and raises CommandFailed ("was stopped"): for a
-    command run on a worker thread, which Ctrl-C does not interrupt (checkov during the plan)."""
+    command run on a worker thread, which Ctrl-C does not interrupt (checkov during the plan).
+    `pass_fds`: descriptors the command inherits (terraform's in-memory variables file)."""
     command = guarded_command(list(argv)) if tied else list(argv)
     options = child_process_options() if tied else {}
     try:
@@ -119,6 +121,7 @@ def cmd_output_b(
             stderr=subprocess.PIPE,
             cwd=cwd,
             env=None if env is None else dict(env),
+            pass_fds=tuple(pass_fds),
             **options,
         )
     except OSError as error:

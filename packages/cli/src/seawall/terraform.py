@@ -46,7 +46,7 @@ INTERRUPT_GRACE_SECONDS = 60.0
 @dataclass(frozen=True)
 class TerraformRun:
     argv: tuple[str, ...]
-    returncode: int
+    returncode: int | None  # None: it never ended (killed at its time bound)
     output: str
 
     @property
@@ -58,8 +58,10 @@ class TerraformError(CommandFailed):
     """terraform exited with an error: a CommandFailed (the command, its exit code, the tail of
     its output) that also carries the whole run."""
 
-    def __init__(self, run: TerraformRun, *, hint: str | None = None) -> None:
-        super().__init__(run.argv, run.returncode, run.output, hint=hint)
+    def __init__(
+        self, run: TerraformRun, *, hint: str | None = None, outcome: str | None = None
+    ) -> None:
+        super().__init__(run.argv, run.returncode, run.output, hint=hint, outcome=outcome)
         self.run = run
 
 
@@ -92,6 +94,9 @@ def find_terraform(binary: str | None = None) -> str:
 # `terraform version` answers in well under a second; a wrapper on PATH (tfenv, tfswitch) may
 # first download the binary. Past this bound it is stuck, and seawall says so instead of hanging.
 VERSION_TIMEOUT_S = 120.0
+# `output` (one read of the state) and `show -json` (a plan file and the provider schemas) take
+# seconds; past this bound terraform is stuck (a state backend that never answers), not slow.
+CAPTURE_TIMEOUT_S = 600.0
 
 
 @functools.cache  # one `terraform version` per binary and process, not one per root module
@@ -297,17 +302,21 @@ class Terraform:
 
     def _capture(self, argv: tuple[str, ...], fds: tuple[int, ...] = ()) -> TerraformRun:
         """Run a quick command whose stdout is data (JSON): warnings on stderr must not mix in."""
-        result = subprocess.run(  # noqa: S603 - terraform, with arguments we built
-            argv,
-            cwd=self.module_dir,
-            env=self._env,
-            capture_output=True,
-            text=True,
-            check=False,
-            pass_fds=fds,
-        )
-        output = result.stdout if result.returncode == 0 else result.stdout + result.stderr
-        return TerraformRun(argv=argv, returncode=result.returncode, output=output)
+        try:
+            returncode, stdout, stderr = cmd_output(
+                *argv,
+                check=False,
+                cwd=self.module_dir,
+                env=self._env,
+                pass_fds=fds,
+                timeout=CAPTURE_TIMEOUT_S,
+            )
+        except CommandFailed as error:  # it did not finish in time, or could not start
+            output = (bytes(error.stdout) + bytes(error.stderr)).decode("utf-8", "replace")
+            run = TerraformRun(argv=argv, returncode=None, output=output)
+            raise TerraformError(run, outcome=error.outcome) from None
+        output = stdout if returncode == 0 else stdout + stderr
+        return TerraformRun(argv=argv, returncode=returncode, output=output)
 
     def _execute(
         self,
