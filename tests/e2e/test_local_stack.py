@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from process_probes import OutputLines, descendants, gone, read_until
+from process_probes import OutputLines, descendants, gone, processes_mentioning, read_until
 
 from seawall.build import build_artifact
 from seawall.local_stack import LocalStack
@@ -37,19 +37,6 @@ def running(pid: int | None) -> bool:
             return stat.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
-
-
-def processes_mentioning(text: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if text in cmdline and running(int(entry.name)):
-                found.append(int(entry.name))
-    return found
 
 
 def seawall_command(

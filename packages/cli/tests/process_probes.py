@@ -120,10 +120,9 @@ def read_until(
     return OutputLines(process, stream).until(last, timeout_s)
 
 
-def descendants(pid: int) -> dict[int, str]:
-    """Every living process below `pid` (children, theirs, ...), with its command line (Linux)."""
-    parents: dict[int, int] = {}
-    commands: dict[int, str] = {}
+def living_processes() -> dict[int, tuple[int, str]]:
+    """Every living process (zombies left out): pid -> (its parent's pid, its command line)."""
+    table: dict[int, tuple[int, str]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -135,17 +134,27 @@ def descendants(pid: int) -> dict[int, str]:
         except (OSError, IndexError):
             continue  # gone in between
         if fields[0] != "Z":
-            parents[int(entry.name)] = int(fields[1])
-            commands[int(entry.name)] = command
+            table[int(entry.name)] = (int(fields[1]), command)
+    return table
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every living process below `pid` (children, theirs, ...), with its command line (Linux)."""
+    table = living_processes()
     below: dict[int, str] = {}
     frontier = [pid]
     while frontier:
         parent = frontier.pop()
-        for child, its_parent in parents.items():
+        for child, (its_parent, command) in table.items():
             if its_parent == parent and child not in below:
-                below[child] = commands[child]
+                below[child] = command
                 frontier.append(child)
     return below
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """The living processes whose command line contains `text` (a state dir, a port)."""
+    return [pid for pid, (_, command) in living_processes().items() if text in command]
 
 
 def fake_program(parent: Path, module: str, main: str) -> Path:
