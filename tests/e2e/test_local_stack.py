@@ -39,6 +39,15 @@ def running(pid: int | None) -> bool:
         return False
 
 
+def run_seawall(
+    seawall: list[str], env: dict[str, str], *args: str, timeout_s: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`seawall ARGS` run to completion as a user would, output captured, bounded in time."""
+    return subprocess.run(
+        [*seawall, *args], capture_output=True, text=True, env=env, timeout=timeout_s, check=False
+    )
+
+
 def seawall_command(
     project_root: Path, state_dir: Path, tf_mirror: str | None = None
 ) -> tuple[list[str], dict[str, str]]:
@@ -174,14 +183,7 @@ def test_rebuilding_the_artifact_gives_the_same_bytes(
 
 def test_outputs_command_prints_the_local_api(stack: LocalStack) -> None:
     seawall, env = seawall_command(stack.project.root, stack.project.state_dir)
-    result = subprocess.run(
-        [*seawall, "outputs", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    result = run_seawall(seawall, env, "outputs", "--json")
     assert result.returncode == 0, result.stderr
     outputs = json.loads(result.stdout)
     assert outputs["api_url"] == stack.api_url
@@ -209,14 +211,7 @@ def test_seawall_up_once_exits_zero_and_prints_the_summary(
     project_root: Path, stack_state_dir: Path, tf_mirror: str | None
 ) -> None:
     seawall, env = seawall_command(project_root, stack_state_dir, tf_mirror)
-    result = subprocess.run(
-        [*seawall, "up", "--once"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    result = run_seawall(seawall, env, "up", "--once", timeout_s=600)
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
     assert "the local stack is up" in result.stdout
     assert "created and read back item" in result.stdout
@@ -244,14 +239,7 @@ def test_seawall_up_serves_until_ctrl_c_then_cleans_up(
     try:
         summary = read_until(up, lambda line: line.startswith("  try"))  # the summary's last
         assert summary[0].startswith("seawall: the local stack is up"), summary
-        outputs = subprocess.run(
-            [*seawall, "outputs", "--json"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        outputs = run_seawall(seawall, env, "outputs", "--json")
         assert outputs.returncode == 0, outputs.stderr
         values = json.loads(outputs.stdout)
         status, _, body = http_json("GET", f"{values['api_url']}/health")
@@ -270,14 +258,7 @@ def test_detach_serves_in_the_background_until_down(
     project_root: Path, stack_state_dir: Path, tf_mirror: str | None
 ) -> None:
     seawall, env = seawall_command(project_root, stack_state_dir, tf_mirror)
-    up = subprocess.run(
-        [*seawall, "up", "--detach"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    up = run_seawall(seawall, env, "up", "--detach", timeout_s=600)
     session_path = stack_state_dir / "local" / "session.json"
     try:
         assert up.returncode == 0, up.stderr[-3000:]
@@ -287,29 +268,18 @@ def test_detach_serves_in_the_background_until_down(
         recorded = [entry["pid"] for entry in session["processes"]]
         assert [entry["role"] for entry in session["processes"]] == ["up", "emulator", "gateway"]
         assert all(running(pid) for pid in recorded)  # still serving after `up` returned
-        outputs = subprocess.run(
-            [*seawall, "outputs", "--json"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        outputs = run_seawall(seawall, env, "outputs", "--json")
         assert outputs.returncode == 0, outputs.stderr
         status, _, body = http_json("GET", f"{json.loads(outputs.stdout)['api_url']}/health")
         assert (status, body) == (200, {"status": "ok"})
     finally:
-        down = subprocess.run(
-            [*seawall, "down"], capture_output=True, text=True, env=env, timeout=120, check=False
-        )
+        down = run_seawall(seawall, env, "down")
     assert down.returncode == 0, down.stderr
     assert f"stopped up {recorded[0]}" in down.stderr
     assert not [pid for pid in recorded if running(pid)]
     assert processes_mentioning(str(stack_state_dir)) == []
     assert not session_path.exists()
-    again = subprocess.run(
-        [*seawall, "down"], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
+    again = run_seawall(seawall, env, "down")
     assert again.returncode == 0
     assert "no local stack runs" in again.stderr
 
@@ -374,14 +344,7 @@ def test_a_killed_up_leaves_no_settings_file_and_frees_the_state_dir(
     half_written = [path for path in stack_state_dir.rglob(".*") if path.is_file()]
     assert half_written == []
     seawall, env = seawall_command(project_root, stack_state_dir, tf_mirror)
-    result = subprocess.run(
-        [*seawall, "up", "--once"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    result = run_seawall(seawall, env, "up", "--once", timeout_s=600)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
