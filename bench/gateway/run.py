@@ -45,7 +45,6 @@ from seawall.local_stack import LocalStack
 from seawall.project import Project
 from seawall.runtime.events import HttpRequest, proxy_event
 from seawall.runtime.functions import code_directory, load_function
-from seawall.runtime.gateway_process import GatewayProcess
 from seawall.runtime.pool import FunctionPool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -332,16 +331,7 @@ def _reserve_environments(stack: LocalStack) -> None:
         FunctionName=str(stack.outputs["api_function_name"]),
         ReservedConcurrentExecutions=CONCURRENCY,
     )
-    assert stack.gateway is not None
-    stack.gateway.stop()  # a new gateway reads the function's concurrency afresh
-    stack.gateway = GatewayProcess(
-        stack.emulator.connection,
-        api_id=str(stack.outputs["api_id"]),
-        stage=str(stack.outputs["api_stage"]),
-        artifact_store=stack.project.artifact_store,
-        work_dir=stack.project.environment_dir("local"),
-        log_path=stack.project.logs_dir("local") / "gateway-bench.log",
-    ).start()
+    stack.restart_gateway("gateway-bench.log")  # it reads the function's concurrency afresh
 
 
 def _create_item(stack: LocalStack) -> str:

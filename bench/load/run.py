@@ -35,7 +35,6 @@ from typing import Any
 from seawall.load.table import TableSnapshot
 from seawall.local_stack import LocalStack
 from seawall.project import STATE_DIR_ENV, Project
-from seawall.runtime.gateway_process import GatewayProcess
 from seawall.verify.faults import FaultSwitch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,16 +89,7 @@ def lift_throttling(stack: LocalStack) -> None:
 
 def restart_gateway(stack: LocalStack) -> None:
     """New execution environments for the function's new configuration (concurrency, fault)."""
-    assert stack.gateway is not None
-    stack.gateway.stop()
-    stack.gateway = GatewayProcess(
-        stack.emulator.connection,
-        api_id=str(stack.outputs["api_id"]),
-        stage=str(stack.outputs["api_stage"]),
-        artifact_store=stack.project.artifact_store,
-        work_dir=stack.project.environment_dir("local"),
-        log_path=stack.project.logs_dir("local") / f"gateway-{time.monotonic_ns()}.log",
-    ).start()
+    stack.restart_gateway(f"gateway-{time.monotonic_ns()}.log")
     stack._write_session()  # `seawall loadtest` finds the new gateway in the session file
 
 

@@ -207,6 +207,29 @@ def test_down_stops_every_process_it_started(
     assert not (stack_state_dir / "local" / "session.json").exists()
 
 
+def test_a_restarted_gateway_serves_and_the_session_names_it(
+    project_root: Path, stack_state_dir: Path, tf_mirror: str | None
+) -> None:
+    """What the benchmarks do to read a function's new concurrency: the old gateway and its
+    environments go, the new one serves, and `seawall outputs`/`down` see the new one."""
+    project = Project(project_root, state_override=stack_state_dir)
+    session_path = stack_state_dir / "local" / "session.json"
+    with LocalStack(project, tf_mirror=tf_mirror) as own:
+        assert own.smoke().passed  # warms a function environment
+        assert own.gateway is not None
+        old = own.gateway.pid
+        old_workers = processes_mentioning(str(stack_state_dir))
+        own.restart_gateway("gateway-restarted.log")
+        assert gone(old, within_s=30)
+        assert all(gone(pid, within_s=30) for pid in old_workers if pid != own.gateway.pid)
+        assert own.smoke().passed
+        session = json.loads(session_path.read_text())
+        assert session["gateway"]["pid"] == own.gateway.pid
+        assert session["gateway"]["url"] == own.api_url
+        new = own.gateway.pid
+    assert gone(new, within_s=30)
+
+
 def test_seawall_up_once_exits_zero_and_prints_the_summary(
     project_root: Path, stack_state_dir: Path, tf_mirror: str | None
 ) -> None:

@@ -100,17 +100,29 @@ class LocalStack:
         else:
             self._apply(terraform, compatible_with=inputs["tools"])
         with self.phases.phase("gateway"):
-            self.gateway = GatewayProcess(
-                self.emulator.connection,
-                api_id=str(self.outputs["api_id"]),
-                stage=str(self.outputs["api_stage"]),
-                artifact_store=self.project.artifact_store,
-                work_dir=self.project.environment_dir(ENVIRONMENT),
-                log_path=self._logs / "gateway.log",
-                port=self._gateway_port,
-            ).start()
+            self._start_gateway("gateway.log")
             self._write_session()
         return self
+
+    def restart_gateway(self, log_name: str) -> None:
+        """A new gateway (logging to `log_name`) in place of the running one: fresh execution
+        environments, and what the gateway reads only at its start read again (a function's
+        reserved concurrency, routes). Its URL may change unless `up` was given a port."""
+        assert self.gateway is not None, "the gateway is not running"
+        self.gateway.stop()
+        self._start_gateway(log_name)
+        self._write_session()  # `seawall outputs` answers with the new gateway's URL
+
+    def _start_gateway(self, log_name: str) -> None:
+        self.gateway = GatewayProcess(
+            self.emulator.connection,
+            api_id=str(self.outputs["api_id"]),
+            stage=str(self.outputs["api_stage"]),
+            artifact_store=self.project.artifact_store,
+            work_dir=self.project.environment_dir(ENVIRONMENT),
+            log_path=self._logs / log_name,
+            port=self._gateway_port,
+        ).start()
 
     def _apply(self, terraform: Terraform, *, compatible_with: Mapping[str, str]) -> None:
         base = None if self._fresh else self.snapshots.newest(compatible_with=compatible_with)
