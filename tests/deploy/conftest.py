@@ -7,17 +7,15 @@ emulator's fake credentials replace any real ones in the child's environment.
 from __future__ import annotations
 
 import dataclasses
-import http.client
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from intercepting_proxy import Answer, InterceptingProxy
 
 from seawall.emulator import Emulator
 from seawall.project import STATE_DIR_ENV
@@ -77,7 +75,7 @@ def seawall(
     return Seawall(project_root, account, env)
 
 
-class AccountSettingsProxy:
+class AccountSettingsProxy(InterceptingProxy):
     """A loopback proxy in front of the emulator that answers Lambda's GetAccountSettings itself.
 
     moto implements no GetAccountSettings (it answers 404) and no Service Quotas for Lambda, so
@@ -87,10 +85,8 @@ class AccountSettingsProxy:
     """
 
     PATH = "/2016-08-19/account-settings"
-    _HOP_BY_HOP = frozenset({"connection", "transfer-encoding", "keep-alive", "content-length"})
 
     def __init__(self, upstream: str, total: int, unreserved: int) -> None:
-        self.upstream = upstream.removeprefix("http://")
         self.settings = {
             "AccountLimit": {
                 "TotalCodeSize": 80530636800,
@@ -102,66 +98,13 @@ class AccountSettingsProxy:
             "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": 0},
         }
         self.answered = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(upstream, self._account_settings)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> AccountSettingsProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:  # quiet
-                pass
-
-            def _relay(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                if self.command == "GET" and self.path.startswith(proxy.PATH):
-                    proxy.answered += 1
-                    self._send(
-                        200,
-                        {"Content-Type": "application/json"},
-                        json.dumps(proxy.settings).encode(),
-                    )
-                    return
-                upstream = http.client.HTTPConnection(proxy.upstream, timeout=60)
-                try:
-                    upstream.request(self.command, self.path, body, dict(self.headers.items()))
-                    response = upstream.getresponse()
-                    payload = response.read()
-                    headers = {
-                        k: v for k, v in response.getheaders() if k.lower() not in proxy._HOP_BY_HOP
-                    }
-                    self._send(response.status, headers, payload)
-                finally:
-                    upstream.close()
-
-            def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _relay
-
-        return Handler
+    def _account_settings(self, method: str, path: str, _headers: object) -> Answer | None:
+        if method != "GET" or not path.startswith(self.PATH):
+            return None
+        self.answered += 1
+        return 200, {"Content-Type": "application/json"}, json.dumps(self.settings).encode()
 
 
 @pytest.fixture

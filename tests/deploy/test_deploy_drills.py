@@ -16,7 +16,6 @@ in between little, and the region move then only waits for what is left of it.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import signal
@@ -24,13 +23,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from intercepting_proxy import Answer, InterceptingProxy
 from process_probes import OutputLines
 
 from seawall.backend import state_bucket_name, state_key
@@ -58,8 +56,6 @@ FAILING = '{"mode": "status_code", "status_code": 500, "functions": ["api"]}'
 
 # -- a proxy that throttles ------------------------------------------------------------------
 
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
-
 
 def _throttled(content_type: str) -> tuple[int, dict[str, str], bytes]:
     if "x-amz-json" in content_type:
@@ -79,7 +75,7 @@ def _throttled(content_type: str) -> tuple[int, dict[str, str], bytes]:
     )
 
 
-class ThrottlingProxy:
+class ThrottlingProxy(InterceptingProxy):
     """A loopback HTTP proxy in front of the emulator that throttles a service's first N calls.
 
     Terraform's AWS provider reaches it through AWS_ENDPOINT_URL like any endpoint. The first
@@ -91,83 +87,23 @@ class ThrottlingProxy:
 
     def __init__(self, upstream: str, throttle: int, service: str = "sqs") -> None:
         self._scope = f"/{service}/aws4_request"
-        parts = urlsplit(upstream)
-        self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self._left = throttle
         self._lock = threading.Lock()
         self.throttled: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(upstream, self._throttle)
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> ThrottlingProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _should_throttle(self, method: str, authorization: str) -> bool:
-        if method not in ("POST", "PUT", "DELETE") or self._scope not in authorization:
-            return False
+    def _throttle(self, method: str, path: str, headers: Mapping[str, str]) -> Answer | None:
+        if method not in ("POST", "PUT", "DELETE") or self._scope not in headers.get(
+            "Authorization", ""
+        ):
+            return None
         with self._lock:
             if self._left <= 0:
-                return False
+                return None
             self._left -= 1
-            return True
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:  # quiet: the test reads `throttled`
-                pass
-
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                if proxy._should_throttle(self.command, self.headers.get("Authorization", "")):
-                    operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
-                    proxy.throttled.append(f"{self.command} {self.path} {operation}".strip())
-                    self._answer(*_throttled(self.headers.get("Content-Type", "")))
-                    return
-                upstream = http.client.HTTPConnection(*proxy._upstream, timeout=120)
-                try:
-                    headers = {
-                        k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP
-                    }
-                    upstream.request(self.command, self.path, body=body, headers=headers)
-                    response = upstream.getresponse()
-                    payload = response.read()
-                    headers = {
-                        k: v for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP
-                    }
-                    self._answer(response.status, headers, payload)
-                finally:
-                    upstream.close()
-
-            def _answer(self, status: int, headers: dict[str, str], payload: bytes) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    if name.lower() != "content-length" or self.command == "HEAD":
-                        self.send_header(name, value)  # HEAD keeps the length of what it describes
-                if self.command != "HEAD":
-                    self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
-
-        return Handler
+        operation = headers.get("X-Amz-Target", "").rpartition(".")[2]
+        self.throttled.append(f"{method} {path} {operation}".strip())
+        return _throttled(headers.get("Content-Type", ""))
 
 
 # -- the drills -------------------------------------------------------------------------------
